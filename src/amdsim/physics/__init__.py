@@ -1,0 +1,1 @@
+"""Pure array kernels: atmosphere, gravity, drag, equations of motion, integrators."""

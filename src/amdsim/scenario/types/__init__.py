@@ -1,0 +1,1 @@
+"""Catalog type models (one module per domain)."""
