@@ -1,1 +1,1 @@
-"""amdsim.io"""
+"""Results files (Parquet/JSON), reports and terminal output."""

@@ -1,0 +1,204 @@
+"""The ``amdsim`` command.
+
+Every sub-command is a thin shell over the Python API; errors a person can act on are printed
+as one message (no traceback) with exit status 2 for bad input and 1 for other failures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from amdsim.core.errors import AmdsimError
+
+__all__ = ["main"]
+
+DEFAULT_SCENARIO = "preset:default"
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from amdsim.io.terminal import print_summary
+    from amdsim.io.outputs import run_to_dir
+
+    scenario = args.scenario or DEFAULT_SCENARIO
+    out = Path(args.output) if args.output else Path("out") / Path(scenario.replace("preset:", "")).stem
+    result = run_to_dir(scenario, out, seed=args.seed, progress=not args.quiet, check=args.check)
+    if not args.quiet:
+        print_summary(result.summary)
+    print(f"results written to {out}/")
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from amdsim.scenario import validate_file
+
+    print(validate_file(args.scenario))
+    return 0
+
+
+def _cmd_presets(args: argparse.Namespace) -> int:
+    from amdsim.scenario import list_presets
+
+    for name, description in list_presets():
+        print(f"{name:<24} {description}")
+    return 0
+
+
+def _cmd_track(args: argparse.Namespace) -> int:
+    from amdsim.tracking.interchange import track_detections, write_tracks_csv
+
+    table = track_detections(
+        args.detections,
+        sigma_m=args.sigma_m,
+        model=args.model,
+        pd=args.pd,
+        clutter_density=args.clutter_density,
+    )
+    write_tracks_csv(args.output, table)
+    print(f"tracks written to {args.output}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from amdsim.io.report import rebuild_report
+
+    path = rebuild_report(args.dir)
+    print(f"report written to {path}")
+    return 0
+
+
+def _cmd_view(args: argparse.Namespace) -> int:
+    from amdsim.viewer.server import serve_forever
+
+    serve_forever(args.dir, host=args.host, port=args.port, allow_remote=args.allow_remote)
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from amdsim.io.czml import write_czml
+
+    if not args.czml:
+        raise AmdsimError("choose an export format: --czml")
+    out = Path(args.output) if args.output else Path(args.dir) / "run.czml"
+    write_czml(args.dir, out)
+    print(f"CZML written to {out}")
+    return 0
+
+
+def _cmd_mc(args: argparse.Namespace) -> int:
+    from amdsim.analysis.cli_support import mc_command
+
+    return int(mc_command(args))
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from amdsim.analysis.cli_support import compare_command
+
+    return int(compare_command(args))
+
+
+def _cmd_site(args: argparse.Namespace) -> int:
+    from amdsim.analysis.cli_support import site_command
+
+    return int(site_command(args))
+
+
+def _cmd_campaign(args: argparse.Namespace) -> int:
+    from amdsim.analysis.cli_support import campaign_command
+
+    return int(campaign_command(args))
+
+
+def _cmd_sensitivity(args: argparse.Namespace) -> int:
+    from amdsim.analysis.cli_support import sensitivity_command
+
+    return int(sensitivity_command(args))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="amdsim", description="Simulate and plan layered air and missile defence."
+    )
+    p.add_argument("--version", action="version", version=f"amdsim {_version()}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    r = sub.add_parser("run", help="run one scenario and write its results folder")
+    r.add_argument("scenario", nargs="?", help="scenario YAML or preset:NAME (default: the built-in default)")
+    r.add_argument("-o", "--output", help="results folder (default: out/<scenario name>)")
+    r.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's, else 0)")
+    r.add_argument("--check", action="store_true", help="check numerical invariants every step")
+    r.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary table")
+    r.set_defaults(func=_cmd_run)
+
+    v = sub.add_parser("validate", help="check a scenario file without running it")
+    v.add_argument("scenario")
+    v.set_defaults(func=_cmd_validate)
+
+    ps = sub.add_parser("presets", help="list the built-in scenario presets")
+    ps.set_defaults(func=_cmd_presets)
+
+    t = sub.add_parser("track", help="run the tracker on an external detections CSV")
+    t.add_argument("detections", help="CSV with t_s,x_m,y_m,z_m[,sensor][,sigma_m]")
+    t.add_argument("-o", "--output", required=True, help="tracks CSV to write")
+    t.add_argument("--sigma-m", type=float, default=None, help="measurement noise (m) if the CSV has no sigma_m")
+    t.add_argument("--model", choices=["cv", "ca", "ballistic", "imm"], default="cv")
+    t.add_argument("--pd", type=float, default=0.9, help="detection probability")
+    t.add_argument("--clutter-density", type=float, default=1e-12, help="false alarms per m^3 per scan")
+    t.set_defaults(func=_cmd_track)
+
+    rep = sub.add_parser("report", help="rebuild report.html of a results folder")
+    rep.add_argument("dir")
+    rep.set_defaults(func=_cmd_report)
+
+    vw = sub.add_parser("view", help="replay a run in the browser (serves on 127.0.0.1)")
+    vw.add_argument("dir")
+    vw.add_argument("--host", default="127.0.0.1")
+    vw.add_argument("--port", type=int, default=0, help="0 = a free port")
+    vw.add_argument("--allow-remote", action="store_true", help="allow binding a non-loopback address")
+    vw.set_defaults(func=_cmd_view)
+
+    ex = sub.add_parser("export", help="export a run for other tools")
+    ex.add_argument("dir")
+    ex.add_argument("--czml", action="store_true", help="write CZML (Cesium)")
+    ex.add_argument("-o", "--output", help="output file")
+    ex.set_defaults(func=_cmd_export)
+
+    try:
+        from amdsim.analysis.cli_support import add_analysis_commands
+    except ImportError:
+        add_analysis_commands = None
+    if add_analysis_commands is not None:
+        add_analysis_commands(
+            sub,
+            mc=_cmd_mc,
+            compare=_cmd_compare,
+            site=_cmd_site,
+            campaign=_cmd_campaign,
+            sensitivity=_cmd_sensitivity,
+        )
+    return p
+
+
+def _version() -> str:
+    from amdsim import __version__
+
+    return __version__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except AmdsimError as exc:
+        print(f"amdsim: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("amdsim: interrupted; no partial results were written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

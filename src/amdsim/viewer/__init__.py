@@ -1,0 +1,1 @@
+"""Browser replay of a results folder (reads result files only)."""
