@@ -78,6 +78,9 @@ def atomic_dir(out_dir: str | os.PathLike[str]) -> Iterator[Path]:
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700; results are ordinary folders
     except OSError as exc:
         raise AmdsimError(f"cannot write results to {out}: {exc.strerror or exc}") from exc
     try:

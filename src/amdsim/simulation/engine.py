@@ -92,18 +92,18 @@ def run(
 
 class _Engine:
     def __init__(self, sc: Any, seed: int, *, check: bool, sample_period_s: float):
-        from amdsim.scenario import build_areas, load_catalog, local_frame
+        from amdsim.scenario import build_areas
         from amdsim.threats import ThreatFlight, build_threats
 
         self.sc = sc
         self.seed = seed
         self.check = check
-        self.catalog = load_catalog(sc)
-        self.frame: LocalFrame = local_frame(sc)
+        self.catalog = sc.catalog_resolved
+        self.frame: LocalFrame = sc.frame()
         self.areas = build_areas(sc, self.frame)
         self.streams = RngStreams(seed)
         self.threats = build_threats(sc, self.catalog, self.frame, self.streams.get("threats"))
-        self.flight = ThreatFlight(self.catalog, self.frame)
+        self.flight = ThreatFlight(dt_max_s=float(sc.dt_s))
         self.dt = float(sc.dt_s)
         self.duration = float(sc.duration_s)
         self.sampler = _Sampler(sample_period_s)
@@ -116,8 +116,8 @@ class _Engine:
         every = max(1, n_steps // 100)
         for k in range(n_steps):
             t = k * self.dt
-            state, impacts, launch_ev = self.flight.advance(state, t, self.dt)
-            log.append(launch_ev)
+            log.append(self._launch_events(state, t))
+            state, impacts = self.flight.advance(state, t, self.dt)
             log.append(self._impact_events(impacts))
             if self.sampler.due(t + self.dt):
                 self._sample(state, t + self.dt)
@@ -138,6 +138,13 @@ class _Engine:
         )
 
     # ------------------------------------------------------------------ stages
+    def _launch_events(self, state: Any, t: float) -> EventBatch:
+        ids = self.flight.launched(state, t, self.dt)
+        if ids.size == 0:
+            return EventBatch.empty()
+        pos = self.frame.ecef_to_enu(state.init.pos0_ecef_m[ids])
+        return EventBatch.make("launch", state.t_launch_s[ids], threat_id=ids, pos_m=pos)
+
     def _impact_events(self, impacts: Any) -> EventBatch:
         if len(impacts) == 0:
             return EventBatch.empty()
@@ -160,7 +167,9 @@ class _Engine:
         return EventBatch.concat(ev)
 
     def _sample(self, state: Any, t: float) -> None:
-        view = self.flight.truth_view(state, self.frame)
+        from amdsim.threats import truth_view
+
+        view = truth_view(state, self.frame)
         if len(view.ids) == 0:
             return
         lat, lon, alt = self.frame.enu_to_geodetic(view.pos_m)
@@ -170,7 +179,7 @@ class _Engine:
             t_s=np.full(n, t),
             object=np.full(n, "threat", dtype=object),
             id=view.ids.astype(np.int64),
-            type=np.asarray(view.type_name, dtype=object),
+            type=np.asarray(state.type_names, dtype=object)[view.type_idx],
             x_m=view.pos_m[:, 0],
             y_m=view.pos_m[:, 1],
             z_m=view.pos_m[:, 2],
@@ -208,8 +217,36 @@ class _Engine:
             "assets": assets,
             "radars": [],
             "batteries": [],
-            "threats": self.flight.describe(self.threats, self.frame),
+            "threats": self._describe_threats(),
         }
+
+
+    def _describe_threats(self) -> list[dict[str, Any]]:
+        st = self.threats
+        aim = self.frame.geodetic_to_enu(st.aim_lat_deg, st.aim_lon_deg, np.zeros(len(st)))
+        raids = self.sc.raids
+        out = []
+        for i in range(len(st)):
+            name = st.type_names[int(st.type_idx[i])]
+            raid = raids[int(st.raid_idx[i])] if st.raid_idx[i] >= 0 else None
+            target = getattr(getattr(raid, "target", None), "asset", None) if raid is not None else None
+            out.append(
+                {
+                    "id": int(st.id[i]),
+                    "type": name,
+                    "raid": raid.name if raid is not None else None,
+                    "target_asset": target,
+                    "aim_m": [float(aim[i, 0]), float(aim[i, 1])],
+                    "t_launch_s": float(st.t_launch_s[i]),
+                    "unit_cost_usd": _unit_cost(self.catalog.threats[name]),
+                }
+            )
+        return out
+
+
+def _unit_cost(threat_type: Any) -> float | None:
+    v = getattr(threat_type, "unit_cost_usd", None)
+    return None if v is None else float(v)
 
 
 def _sorted(events: EventBatch) -> EventBatch:
