@@ -27,6 +27,7 @@ from amdsim.core.frames import LocalFrame
 from amdsim.core.rng import RngStreams
 from amdsim.simulation.result import RunResult
 from amdsim.simulation.summary import summarise
+from amdsim.threats import truth_view
 
 __all__ = ["run"]
 
@@ -104,6 +105,17 @@ class _Engine:
         self.streams = RngStreams(seed)
         self.threats = build_threats(sc, self.catalog, self.frame, self.streams.get("threats"))
         self.flight = ThreatFlight(dt_max_s=float(sc.dt_s))
+        self.radars = None
+        self.tracker = None
+        self.scorer = None
+        if len(sc.radars):
+            from amdsim.sensors import build_radars
+            from amdsim.tracking import TrackScorer, build_tracker
+
+            self.radars = build_radars(sc, self.catalog, self.frame)
+            self.radar_rngs = self.radars.make_rngs(self.streams)
+            self.tracker = build_tracker(sc, self.catalog, self.frame)
+            self.scorer = TrackScorer()
         self.dt = float(sc.dt_s)
         self.duration = float(sc.duration_s)
         self.sampler = _Sampler(sample_period_s)
@@ -112,26 +124,46 @@ class _Engine:
     def run(self, progress: ProgressFn | None) -> RunResult:
         n_steps = int(math.ceil(self.duration / self.dt - 1e-9))
         state = self.threats
+        tracks = self.tracker.initial() if self.tracker is not None else None
         log: list[EventBatch] = []
         every = max(1, n_steps // 100)
         for k in range(n_steps):
             t = k * self.dt
+            t1 = t + self.dt
+            dets = None
+            if self.radars is not None:
+                view = truth_view(state, self.frame)
+                dets, ev = self.radars.detect(
+                    t, self.dt, view.ids, view.pos_m, view.vel_mps, view.rcs_m2, self.radar_rngs
+                )
+                log.append(ev)
             log.append(self._launch_events(state, t))
             state, impacts = self.flight.advance(state, t, self.dt)
             log.append(self._impact_events(impacts))
-            if self.sampler.due(t + self.dt):
-                self._sample(state, t + self.dt)
+            if self.tracker is not None and dets is not None and len(dets):
+                tracks, ev = self.tracker.update(tracks, dets, t1)
+                log.append(ev)
+                if self.check:
+                    _check_tracks(tracks, t1)
+                if self.scorer is not None:
+                    v1 = truth_view(state, self.frame)
+                    self.scorer.update(t1, v1.ids, v1.pos_m, v1.vel_mps, tracks)
+            if self.sampler.due(t1):
+                self._sample(state, tracks, t1)
             if progress is not None and k % every == 0:
                 progress(k / n_steps)
         if progress is not None:
             progress(1.0)
         events = _sorted(EventBatch.concat(log))
         meta = self._meta()
+        summary = summarise(events, meta)
+        if self.scorer is not None:
+            summary["tracking"] = self.scorer.summary()
         return RunResult(
             scenario_name=self.sc.name,
             seed=self.seed,
             events=events,
-            summary=summarise(events, meta),
+            summary=summary,
             trajectories=self.sampler.table(self.sampler.cols),
             tracks=self.sampler.table(self.sampler.track_cols),
             meta=meta,
@@ -166,9 +198,24 @@ class _Engine:
             )
         return EventBatch.concat(ev)
 
-    def _sample(self, state: Any, t: float) -> None:
-        from amdsim.threats import truth_view
-
+    def _sample(self, state: Any, tracks: Any, t: float) -> None:
+        self.sampler.next_t = t + self.sampler.period_s
+        if tracks is not None and len(tracks):
+            tr = self.tracker.predict(tracks, t) if self.tracker is not None else tracks
+            c = tr.status == 1
+            k = int(np.count_nonzero(c))
+            if k:
+                self.sampler.add(
+                    self.sampler.track_cols,
+                    t_s=np.full(k, t),
+                    track_id=tr.track_id[c].astype(np.int64),
+                    x_m=tr.state[c, 0],
+                    y_m=tr.state[c, 1],
+                    z_m=tr.state[c, 2],
+                    vx_mps=tr.state[c, 3],
+                    vy_mps=tr.state[c, 4],
+                    vz_mps=tr.state[c, 5],
+                )
         view = truth_view(state, self.frame)
         if len(view.ids) == 0:
             return
@@ -187,7 +234,6 @@ class _Engine:
             lon_deg=lon,
             alt_m=alt,
         )
-        self.sampler.next_t = t + self.sampler.period_s
 
     # ------------------------------------------------------------------ meta
     def _meta(self) -> dict[str, Any]:
@@ -215,11 +261,25 @@ class _Engine:
             "duration_s": self.duration,
             "dt_s": self.dt,
             "assets": assets,
-            "radars": [],
+            "radars": self._describe_radars(),
             "batteries": [],
             "threats": self._describe_threats(),
         }
 
+
+    def _describe_radars(self) -> list[dict[str, Any]]:
+        if self.radars is None:
+            return []
+        return [
+            {
+                "name": r.name,
+                "type": self.sc.radars[r.index].type,
+                "pos_m": [float(x) for x in r.site_m],
+                "max_range_m": float(getattr(r.rtype, "max_range_m", float("nan"))),
+                "boresight_az_deg": float(np.degrees(r.boresight_az_rad)),
+            }
+            for r in self.radars.radars
+        ]
 
     def _describe_threats(self) -> list[dict[str, Any]]:
         st = self.threats
@@ -252,6 +312,21 @@ def _unit_cost(threat_type: Any) -> float | None:
 def _sorted(events: EventBatch) -> EventBatch:
     order = np.argsort(events.t_s, kind="stable")
     return EventBatch(**{k: v[order] for k, v in events.columns().items()})
+
+
+def _check_tracks(tracks: Any, t: float) -> None:
+    if len(tracks) == 0:
+        return
+    _check_finite("tracking.update", t, tracks.track_id, tracks.state, tracks.cov)
+    sym = np.abs(tracks.cov - np.swapaxes(tracks.cov, 1, 2)).max(axis=(1, 2))
+    scale = np.abs(tracks.cov).max(axis=(1, 2)) + 1e-300
+    bad = sym > 1e-6 * scale
+    if bad.any():
+        raise NumericalFault("tracking.update", t, tracks.track_id[bad].tolist(), "covariance not symmetric")
+    diag = np.diagonal(tracks.cov, axis1=1, axis2=2)
+    bad = (diag <= 0).any(axis=1)
+    if bad.any():
+        raise NumericalFault("tracking.update", t, tracks.track_id[bad].tolist(), "covariance not positive definite")
 
 
 def _check_finite(stage: str, t: float, ids: np.ndarray, *arrays: np.ndarray) -> None:
