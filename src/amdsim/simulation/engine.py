@@ -116,6 +116,17 @@ class _Engine:
             self.radar_rngs = self.radars.make_rngs(self.streams)
             self.tracker = build_tracker(sc, self.catalog, self.frame)
             self.scorer = TrackScorer()
+        self.batteries = None
+        self.battle = None
+        if len(sc.batteries):
+            from amdsim.battle import build_battle_manager
+            from amdsim.interceptors import Flyouts, build_batteries
+
+            self.batteries = build_batteries(sc, self.catalog, self.frame)
+            self.flyouts = Flyouts.empty(self.batteries.table)
+            self.kill_rng = self.streams.get("kill")
+            if self.tracker is not None:
+                self.battle = build_battle_manager(sc, self.areas, self.frame)
         self.dt = float(sc.dt_s)
         self.duration = float(sc.duration_s)
         self.sampler = _Sampler(sample_period_s)
@@ -125,6 +136,8 @@ class _Engine:
         n_steps = int(math.ceil(self.duration / self.dt - 1e-9))
         state = self.threats
         tracks = self.tracker.initial() if self.tracker is not None else None
+        self.battle_state = None
+        self.pending: list[Any] = []
         log: list[EventBatch] = []
         every = max(1, n_steps // 100)
         for k in range(n_steps):
@@ -148,6 +161,8 @@ class _Engine:
                 if self.scorer is not None:
                     v1 = truth_view(state, self.frame)
                     self.scorer.update(t1, v1.ids, v1.pos_m, v1.vel_mps, tracks)
+            if self.batteries is not None:
+                state, tracks = self._defend(state, tracks, t, log)
             if self.sampler.due(t1):
                 self._sample(state, tracks, t1)
             if progress is not None and k % every == 0:
@@ -170,6 +185,78 @@ class _Engine:
         )
 
     # ------------------------------------------------------------------ stages
+    def _defend(self, state: Any, tracks: Any, t: float, log: list[EventBatch]) -> tuple[Any, Any]:
+        """Interceptors in flight advance to t + dt, kills apply, then the battle manager
+        decides and due fire orders launch (they fly from the next step)."""
+        from amdsim.interceptors import advance as fly_interceptors
+        from amdsim.interceptors import fire, tick
+        from amdsim.threats import kill
+
+        t1 = t + self.dt
+        if self.tracker is None:
+            return state, tracks
+        if len(self.flyouts):
+            v1 = truth_view(state, self.frame)
+            self.flyouts, out, ev = fly_interceptors(
+                self.flyouts, t, self.dt, tracks, v1.ids, v1.pos_m, v1.vel_mps, self.kill_rng,
+                origin_alt_m=float(self.frame.alt_m),
+            )  # fmt: skip
+            log.append(ev)
+            if len(out.killed_threat_id):
+                state = kill(state, out.killed_threat_id)
+            if len(out.drop_track_id):
+                tracks, ev = self.tracker.drop(tracks, out.drop_track_id, t1, reason="intercepted")
+                log.append(ev)
+        self.batteries, ev = tick(self.batteries, t1)
+        log.append(ev)
+        if self.battle is not None:
+            plan, ev, self.battle_state = self.battle.decide(
+                t1, tracks, self._battery_view(), list(self.batteries.envelopes), self.battle_state
+            )
+            log.append(ev)
+            if len(plan):
+                self.pending.append(plan)
+        if self.pending:
+            self._fire_due(tracks, t1, log)
+        return state, tracks
+
+    def _fire_due(self, tracks: Any, t1: float, log: list[EventBatch]) -> None:
+        from amdsim.battle import FirePlan
+        from amdsim.interceptors import fire
+
+        plan = _concat_plans(self.pending)
+        due = plan.t_launch_s <= t1 + 1e-9
+        if not due.any():
+            return
+        self.batteries, self.flyouts, ev = fire(
+            self.batteries, self.flyouts, plan.battery[due], plan.track_id[due], plan.rounds[due], t1, tracks
+        )
+        log.append(ev)
+        rest = ~due
+        self.pending = [FirePlan(*(getattr(plan, f)[rest] for f in _PLAN_FIELDS))] if rest.any() else []
+
+    def _battery_view(self) -> Any:
+        from amdsim.battle import BatteryView
+
+        b = self.batteries
+        n = len(b)
+        return BatteryView(
+            pos_m=b.pos_m,
+            envelope=np.arange(n),
+            tier=3 - np.asarray(b.tier_rank, np.int64),
+            engage_threshold=b.engage_threshold,
+            reaction_s=b.reaction_time_s,
+            ready_rounds=b.ready_rounds,
+            spare_rounds=b.spare_rounds,
+            free_channels=b.channels_free(self.flyouts),
+            cost_usd=b.cost_per_round_usd,
+            min_range_m=b.min_range_m,
+            max_range_m=b.max_range_m,
+            min_alt_m=b.min_alt_m,
+            max_alt_m=b.max_alt_m,
+            battery_id=np.arange(n, dtype=np.int64),
+        )
+
     def _launch_events(self, state: Any, t: float) -> EventBatch:
         ids = self.flight.launched(state, t, self.dt)
         if ids.size == 0:
@@ -237,7 +324,7 @@ class _Engine:
 
     # ------------------------------------------------------------------ meta
     def _meta(self) -> dict[str, Any]:
-        from amdsim import __version__
+        from amdsim._version import __version__
 
         a = self.areas
         assets = []
@@ -262,10 +349,29 @@ class _Engine:
             "dt_s": self.dt,
             "assets": assets,
             "radars": self._describe_radars(),
-            "batteries": [],
+            "batteries": self._describe_batteries(),
             "threats": self._describe_threats(),
         }
 
+
+    def _describe_batteries(self) -> list[dict[str, Any]]:
+        b = self.batteries
+        if b is None:
+            return []
+        return [
+            {
+                "name": str(b.name[i]),
+                "system": str(b.system[i]),
+                "kind": str(b.kind[i]),
+                "interceptor": str(b.interceptor[i]),
+                "tier": str(b.tier[i]),
+                "pos_m": [float(x) for x in b.pos_m[i]],
+                "min_range_m": float(b.min_range_m[i]),
+                "max_range_m": float(b.max_range_m[i]),
+                "max_alt_m": float(b.max_alt_m[i]),
+            }
+            for i in range(len(b))
+        ]
 
     def _describe_radars(self) -> list[dict[str, Any]]:
         if self.radars is None:
@@ -307,6 +413,17 @@ class _Engine:
 def _unit_cost(threat_type: Any) -> float | None:
     v = getattr(threat_type, "unit_cost_usd", None)
     return None if v is None else float(v)
+
+
+_PLAN_FIELDS = ("battery", "track_id", "rounds", "t_launch_s", "t_intercept_s", "pk")
+
+
+def _concat_plans(plans: list[Any]) -> Any:
+    from amdsim.battle import FirePlan
+
+    if len(plans) == 1:
+        return plans[0]
+    return FirePlan(*(np.concatenate([getattr(p, f) for p in plans]) for f in _PLAN_FIELDS))
 
 
 def _sorted(events: EventBatch) -> EventBatch:
