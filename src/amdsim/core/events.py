@@ -81,12 +81,15 @@ class EventBatch:
         """
         if kind not in EVENT_KINDS:
             raise ValueError(f"unknown event kind {kind!r}")
-        t = np.atleast_1d(np.asarray(t_s, dtype=float))
-        n = max([t.shape[0]] + [np.atleast_1d(np.asarray(v)).shape[0] for k, v in cols.items() if k != "pos_m"])
+        t = np.asarray(t_s, dtype=float)
         if "pos_m" in cols:
             pos = np.asarray(cols.pop("pos_m"), float).reshape(-1, 3)
-            n = max(n, pos.shape[0])
             cols["x_m"], cols["y_m"], cols["z_m"] = pos[:, 0], pos[:, 1], pos[:, 2]
+        # the batch length is that of the array columns; scalars (t_s included) broadcast
+        lengths = {np.shape(v)[0] for v in [t, *cols.values()] if np.ndim(v) >= 1}
+        if len(lengths) > 1:
+            raise ValueError(f"event columns of different lengths: {sorted(lengths)}")
+        n = lengths.pop() if lengths else 1
         out: dict[str, np.ndarray] = {"t_s": np.broadcast_to(t, (n,)).astype(float)}
         out["kind"] = np.full(n, kind, dtype=object)
         for c in _INT_COLS:
