@@ -26,10 +26,13 @@ from amdsim.core.errors import AmdsimError
 
 __all__ = [
     "EVENT_COLUMNS",
+    "RUN_REQUIRED",
     "TRACK_COLUMNS",
     "TRAJECTORY_COLUMNS",
+    "Columns",
     "ResultsError",
     "RunResults",
+    "check_dir",
     "load_run",
     "metric_rows",
     "metric_value",
@@ -95,26 +98,31 @@ class RunResults:
 
     def threat_types(self) -> dict[int, str]:
         """Threat id -> threat type, from ``run.json`` with the trajectories as fallback."""
-        out: dict[int, str] = {}
-        tr = self.trajectories
-        if len(tr.get("id", ())):
-            sel = tr["object"] == "threat"
-            for i, t in zip(tr["id"][sel].tolist(), tr["type"][sel].tolist()):
-                out.setdefault(int(i), str(t))
+        out = _first_type(self.trajectories, "threat")
         for th in self.run.get("threats") or []:
             if "id" in th:
                 out[int(th["id"])] = str(th.get("type", out.get(int(th["id"]), "?")))
         return out
 
     def interceptor_types(self) -> dict[int, str]:
-        """Interceptor id -> interceptor type (from the trajectories)."""
-        tr = self.trajectories
-        out: dict[int, str] = {}
-        if len(tr.get("id", ())):
-            sel = tr["object"] == "interceptor"
-            for i, t in zip(tr["id"][sel].tolist(), tr["type"][sel].tolist()):
-                out.setdefault(int(i), str(t))
+        """Interceptor id -> interceptor type: the ``reason`` of its ``interceptor_launch``
+        event (the engine writes the type there), else the trajectories' ``type``."""
+        out = _first_type(self.trajectories, "interceptor")
+        ev = self.events
+        sel = ev["kind"] == "interceptor_launch"
+        for i, r in zip(ev["interceptor_id"][sel].tolist(), ev["reason"][sel].tolist()):
+            if i >= 0 and r:
+                out[int(i)] = str(r)
         return out
+
+
+def _first_type(tr: Columns, obj: str) -> dict[int, str]:
+    """Object id -> its ``type`` in the trajectories (first sample), for one object kind."""
+    if not len(tr.get("id", ())):
+        return {}
+    sel = np.flatnonzero(tr["object"] == obj)
+    ids, first = np.unique(tr["id"][sel], return_index=True)
+    return {int(i): str(t) for i, t in zip(ids.tolist(), tr["type"][sel[first]].tolist())}
 
 
 def read_json(path: Path) -> Any:
@@ -144,10 +152,11 @@ def read_table(path: Path, required: tuple[str, ...] = ()) -> Columns:
     out: Columns = {}
     for name in table.column_names:
         col = table.column(name)
+        if pa.types.is_dictionary(col.type):
+            col = col.cast(col.type.value_type)
         if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-            out[name] = np.array(col.to_pylist(), dtype=object)
-        elif pa.types.is_dictionary(col.type):
-            out[name] = np.array([str(x) if x is not None else "" for x in col.to_pylist()], dtype=object)
+            arr = col.fill_null("").to_numpy(zero_copy_only=False)
+            out[name] = np.asarray(arr, dtype=object)
         else:
             out[name] = col.to_numpy()
     return out

@@ -155,7 +155,7 @@ class _Engine:
             log.append(self._impact_events(impacts))
             if self.tracker is not None and dets is not None and len(dets):
                 tracks, ev = self.tracker.update(tracks, dets, t1)
-                log.append(ev)
+                log.append(self._label_track_inits(ev, state))
                 if self.check:
                     _check_tracks(tracks, t1)
                 if self.scorer is not None:
@@ -169,7 +169,7 @@ class _Engine:
                 progress(k / n_steps)
         if progress is not None:
             progress(1.0)
-        events = _sorted(EventBatch.concat(log))
+        events = _label_by_track(_sorted(EventBatch.concat(log)))
         meta = self._meta()
         summary = summarise(events, meta)
         if self.scorer is not None:
@@ -257,6 +257,23 @@ class _Engine:
             battery_id=np.arange(n, dtype=np.int64),
         )
 
+    def _label_track_inits(self, ev: EventBatch, state: Any) -> EventBatch:
+        """Scoring only: label each ``track_init`` with the nearest true threat (within
+        ``_TRUTH_MATCH_M``), so the log can tell a track's story. The tracker never sees it."""
+        init = np.flatnonzero(ev.kind == "track_init")
+        if init.size == 0:
+            return ev
+        view = truth_view(state, self.frame)
+        if len(view) == 0:
+            return ev
+        p = np.stack([ev.x_m[init], ev.y_m[init], ev.z_m[init]], axis=1)
+        d2 = np.sum((p[:, None, :] - view.pos_m[None, :, :]) ** 2, axis=2)
+        j = np.argmin(d2, axis=1)
+        ok = d2[np.arange(init.size), j] <= _TRUTH_MATCH_M**2
+        threat = ev.threat_id.copy()
+        threat[init[ok]] = view.ids[j[ok]]
+        return EventBatch(**{**ev.columns(), "threat_id": threat})
+
     def _launch_events(self, state: Any, t: float) -> EventBatch:
         ids = self.flight.launched(state, t, self.dt)
         if ids.size == 0:
@@ -336,7 +353,7 @@ class _Engine:
                     "value": float(a.value[j]),
                     "kind": "circle" if poly is None else "polygon",
                     "center_m": a.center_m[j].tolist(),
-                    "radius_m": None if poly is None else None if math.isnan(a.radius_m[j]) else float(a.radius_m[j]),
+                    "radius_m": float(a.radius_m[j]) if poly is None else None,
                     "polygon_m": None if poly is None else poly.tolist(),
                 }
             )
@@ -344,6 +361,7 @@ class _Engine:
             "amdsim_version": __version__,
             "scenario_name": self.sc.name,
             "seed": self.seed,
+            "epoch": _iso(getattr(self.sc, "epoch", None)),
             "origin": {"lat_deg": self.frame.lat_deg, "lon_deg": self.frame.lon_deg, "alt_m": self.frame.alt_m},
             "duration_s": self.duration,
             "dt_s": self.dt,
@@ -410,9 +428,38 @@ class _Engine:
         return out
 
 
+def _iso(epoch: Any) -> str | None:
+    if epoch is None:
+        return None
+    text = epoch.isoformat() if hasattr(epoch, "isoformat") else str(epoch)
+    return text.replace("+00:00", "Z")
+
+
 def _unit_cost(threat_type: Any) -> float | None:
     v = getattr(threat_type, "unit_cost_usd", None)
     return None if v is None else float(v)
+
+
+_TRUTH_MATCH_M = 2000.0
+
+
+def _label_by_track(events: EventBatch) -> EventBatch:
+    """Give events that name a track the threat id its ``track_init`` was matched to."""
+    init = (events.kind == "track_init") & (events.threat_id >= 0)
+    if not init.any():
+        return events
+    keys = events.track_id[init]
+    vals = events.threat_id[init]
+    order = np.argsort(keys, kind="stable")
+    keys, vals = keys[order], vals[order]
+    need = (events.track_id >= 0) & (events.threat_id < 0)
+    idx = np.searchsorted(keys, events.track_id[need])
+    idx = np.minimum(idx, keys.size - 1)
+    found = keys[idx] == events.track_id[need]
+    threat = events.threat_id.copy()
+    sel = np.flatnonzero(need)[found]
+    threat[sel] = vals[idx[found]]
+    return EventBatch(**{**events.columns(), "threat_id": threat})
 
 
 _PLAN_FIELDS = ("battery", "track_id", "rounds", "t_launch_s", "t_intercept_s", "pk")
