@@ -104,7 +104,8 @@ class EventBatch:
 
     @staticmethod
     def empty() -> EventBatch:
-        return EventBatch.make("launch", np.empty(0))
+        """The empty batch (one shared, read-only instance: stages return it often)."""
+        return _EMPTY
 
     @staticmethod
     def concat(batches: list[EventBatch]) -> EventBatch:
@@ -117,3 +118,13 @@ class EventBatch:
 
     def columns(self) -> dict[str, np.ndarray]:
         return {f.name: getattr(self, f.name) for f in fields(EventBatch)}
+
+
+def _make_empty() -> EventBatch:
+    e = EventBatch.make("launch", np.empty(0))
+    for v in e.columns().values():
+        v.flags.writeable = False
+    return e
+
+
+_EMPTY = _make_empty()

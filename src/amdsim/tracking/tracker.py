@@ -1,0 +1,356 @@
+"""The multi-target tracker: IMM filtering, gating, association, track management.
+
+One cycle per scan (detections grouped by time and sensor, in time order; sequential
+processing of the scans of several radars fuses them into one air picture):
+
+1. IMM mixing (Blom and Bar-Shalom, IEEE TAC 33(8), 1988; Bar-Shalom et al. 2001 §11.6.6);
+   with one filter this is the plain filter.
+2. Each mode filter predicts to the scan time; the moment-matched mixture is used for gating.
+3. Gating and association (:mod:`amdsim.tracking.association`): GNN, or cheap JPDA.
+4. Mode-matched updates, mode probabilities from the measurement likelihoods, combination.
+5. Track management: M-of-N confirmation counted over the scans of the sensors that have
+   already updated the track (a radar that never saw a track does not count misses
+   against it); deletion after ``max_misses`` consecutive misses, after ``max_coast_s``
+   without an update, or when the position standard deviation exceeds ``max_pos_sigma_m``.
+   Unassociated detections start tentative tracks (one-point initiation, zero velocity with
+   ``init_vel_sigma_mps``).
+
+Events: ``track_init`` when a track is confirmed, ``track_drop`` when a confirmed track is
+deleted (``reason``: misses, coast, covariance or the reason given to :meth:`Tracker.drop`).
+Tentative tracks come and go silently. Truth ids in the detections are never read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+import numpy as np
+from scipy.stats import chi2
+
+from amdsim.core.errors import NumericalFault
+from amdsim.core.events import EventBatch
+from amdsim.sensors.batches import Detections
+from amdsim.tracking._management import confirm, initiate, manage, prune
+from amdsim.tracking.association import (
+    cheap_jpda_weights,
+    gate,
+    gnn_assign,
+    jpda_update_mode,
+)
+from amdsim.tracking.batches import Tracks
+from amdsim.tracking.filters import log_gaussian, mixture_moments
+
+__all__ = ["Filter", "Tracker"]
+
+_NO_EVENTS = EventBatch.empty()
+
+
+class Filter(Protocol):
+    """Role of a mode filter: predict and update stacks of states."""
+
+    @property
+    def dim(self) -> int: ...
+
+    def predict(
+        self, x: np.ndarray, p: np.ndarray, dt: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def update(
+        self, x: np.ndarray, p: np.ndarray, z: np.ndarray, r: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]: ...
+
+
+@dataclass(frozen=True)
+class Tracker:
+    """Multi-target tracker (settings only; the air picture goes in and comes out).
+
+    Parameters
+    ----------
+    filters : tuple of Filter
+        Mode filters on a common state (first six terms ``[p, v]``); more than one makes an IMM.
+    p_stay : float
+        IMM probability of staying in a mode over one scan.
+    associator : "gnn" or "jpda"
+    gate_prob : float
+        Probability mass inside the Mahalanobis gate (chi-square, 3 dof).
+    pd : float
+        Detection probability assumed by JPDA.
+    clutter_density : float
+        False-alarm density assumed by JPDA (1/m^3).
+    confirm_m, confirm_n : int
+        M-of-N confirmation.
+    max_misses : int
+        Consecutive counted misses that delete a confirmed track.
+    max_tentative_misses : int or None
+        Consecutive counted misses that delete a tentative track (besides M-of-N running
+        out of reach); None: M-of-N only.
+    max_coast_s : float
+        Time without update that deletes any track (s).
+    max_pos_sigma_m : float
+        RMS position standard deviation above which a track is deleted (m).
+    init_vel_sigma_mps : float
+        Velocity standard deviation of a new track (m/s).
+    init_extra_mean, init_extra_sigma : tuple of float
+        Mean and standard deviation of the state terms after the sixth (e.g. ``b = 1/beta``
+        in m^2/kg, or the accelerations in m/s^2).
+    """
+
+    filters: tuple[Any, ...]
+    p_stay: float = 0.95
+    associator: Literal["gnn", "jpda"] = "gnn"
+    gate_prob: float = 0.9997
+    pd: float = 0.9
+    clutter_density: float = 1e-12
+    confirm_m: int = 3
+    confirm_n: int = 4
+    max_misses: int = 4
+    max_tentative_misses: int | None = None
+    max_coast_s: float = 10.0
+    max_pos_sigma_m: float = 5000.0
+    init_vel_sigma_mps: float = 500.0
+    init_extra_mean: tuple[float, ...] = ()
+    init_extra_sigma: tuple[float, ...] = ()
+    estimates_beta: bool = False
+    gamma: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        dims = {f.dim for f in self.filters}
+        if len(dims) != 1 or min(dims) < 6:
+            raise ValueError(
+                f"mode filters need one common state dimension >= 6 (got {sorted(dims)})"
+            )
+        if not 1 <= self.confirm_m <= self.confirm_n <= 63:
+            raise ValueError("need 1 <= confirm_m <= confirm_n <= 63")
+        if self.associator not in ("gnn", "jpda"):
+            raise ValueError(f"associator must be 'gnn' or 'jpda' (got {self.associator!r})")
+        extra = self.dim - 6
+        if len(self.init_extra_mean) != extra or len(self.init_extra_sigma) != extra:
+            object.__setattr__(
+                self,
+                "init_extra_mean",
+                tuple(self.init_extra_mean[:extra])
+                + (0.0,) * (extra - len(self.init_extra_mean[:extra])),
+            )
+            object.__setattr__(
+                self,
+                "init_extra_sigma",
+                tuple(self.init_extra_sigma[:extra])
+                + (1.0,) * (extra - len(self.init_extra_sigma[:extra])),
+            )
+        object.__setattr__(self, "gamma", float(chi2.ppf(self.gate_prob, 3)))
+
+    @property
+    def dim(self) -> int:
+        return int(self.filters[0].dim)
+
+    @property
+    def n_modes(self) -> int:
+        return len(self.filters)
+
+    def _transition(self) -> np.ndarray:
+        m = self.n_modes
+        if m == 1:
+            return np.ones((1, 1))
+        pi = np.full((m, m), (1.0 - self.p_stay) / (m - 1))
+        np.fill_diagonal(pi, self.p_stay)
+        return pi
+
+    # ------------------------------------------------------------------ public API
+    def initial(self) -> Tracks:
+        """An empty air picture."""
+        d, m = self.dim, self.n_modes
+        z = np.empty(0)
+        return self._pack(
+            dict(
+                ids=np.empty(0, np.int64),
+                ms=np.empty((0, m, d)),
+                mc=np.empty((0, m, d, d)),
+                mu=np.empty((0, m)),
+                status=np.empty(0, np.int8),
+                t_upd=z,
+                t_state=z,
+                hist=np.empty(0, np.uint64),
+                n_counted=np.empty(0, np.int64),
+                misses=np.empty(0, np.int64),
+                sensors=np.empty(0, np.int64),
+                next_id=0,
+            )
+        )
+
+    def predict(self, tracks: Tracks, t_s: float) -> Tracks:
+        """All tracks predicted to ``t_s`` (no measurement)."""
+        s = self._unpack(tracks)
+        self._predict_modes(s, float(t_s), mix=False)
+        return self._pack(s)
+
+    def update(
+        self, tracks: Tracks, detections: Detections, t_s: float
+    ) -> tuple[Tracks, EventBatch]:
+        """Process every scan in ``detections`` (times <= ``t_s``) and predict to ``t_s``."""
+        s = self._unpack(tracks)
+        events: list[EventBatch] = []
+        n = len(detections)
+        if n:
+            order = np.lexsort((detections.sensor, detections.t_s))
+            key_t, key_s = detections.t_s[order], detections.sensor[order]
+            brk = np.flatnonzero((np.diff(key_t) != 0) | (np.diff(key_s) != 0)) + 1
+            for grp in np.split(order, brk):
+                t_scan = float(detections.t_s[grp[0]])
+                try:
+                    events.extend(
+                        self._scan(s, detections, grp, t_scan, int(detections.sensor[grp[0]]))
+                    )
+                except np.linalg.LinAlgError as exc:
+                    raise NumericalFault("tracking", t_scan, s["ids"].tolist(), str(exc)) from exc
+        self._predict_modes(s, float(t_s), mix=False)
+        events += prune(self, s, float(t_s))
+        return self._pack(s), (EventBatch.concat(events) if events else _NO_EVENTS)
+
+    def drop(
+        self, tracks: Tracks, track_ids: np.ndarray, t_s: float, reason: str = "killed"
+    ) -> tuple[Tracks, EventBatch]:
+        """Remove tracks by id (e.g. their threat was intercepted); ``track_drop`` events for
+        the confirmed ones among them."""
+        gone = np.isin(tracks.track_id, np.asarray(track_ids, np.int64))
+        conf = gone & (tracks.status == 1)
+        ev = EventBatch.make(
+            "track_drop",
+            t_s,
+            track_id=tracks.track_id[conf],
+            pos_m=tracks.pos_m[conf],
+            reason=reason,
+        )
+        return tracks.select(~gone), ev
+
+    # ------------------------------------------------------------------ internals
+    def _unpack(self, t: Tracks) -> dict[str, Any]:
+        if t.mode_state is None:
+            raise ValueError(
+                "Tracks were not produced by this Tracker (no mode states); start from Tracker.initial()"
+            )
+        keep = t.status != 2
+        opt: dict[str, Any] = {
+            "ms": t.mode_state,
+            "mc": t.mode_cov,
+            "mu": t.mode_prob,
+            "t_state": t.t_state_s,
+            "hist": t.hist,
+            "n_counted": t.n_counted,
+            "misses": t.misses,
+            "sensors": t.sensors,
+        }
+        out: dict[str, Any] = {k: v[keep] for k, v in opt.items()}
+        out.update(
+            ids=t.track_id[keep],
+            status=t.status[keep],
+            t_upd=t.t_update_s[keep],
+            next_id=t.next_id,
+        )
+        return out
+
+    def _pack(self, s: dict[str, Any]) -> Tracks:
+        x, p = mixture_moments(s["mu"], s["ms"], s["mc"])
+        if self.estimates_beta and len(x):
+            b = x[:, 6]
+            with np.errstate(divide="ignore"):
+                beta = np.where(b > 0, 1.0 / np.where(b > 0, b, 1.0), np.inf)
+        else:
+            beta = np.full(x.shape[0], np.nan)
+        return Tracks(
+            track_id=s["ids"],
+            state=x,
+            cov=p,
+            status=s["status"],
+            t_update_s=s["t_upd"],
+            beta_kg_m2=beta,
+            t_state_s=s["t_state"],
+            mode_prob=s["mu"],
+            mode_state=s["ms"],
+            mode_cov=s["mc"],
+            hist=s["hist"],
+            n_counted=s["n_counted"],
+            misses=s["misses"],
+            sensors=s["sensors"],
+            next_id=int(s["next_id"]),
+        )
+
+    def _predict_modes(self, s: dict[str, Any], t: float, mix: bool) -> np.ndarray:
+        """Mix (IMM) and predict every mode to ``t`` in place; returns the predicted mode
+        probabilities ``c (n, m)``."""
+        n = s["ids"].shape[0]
+        if n == 0:
+            return s["mu"]
+        dt = np.maximum(t - s["t_state"], 0.0)
+        ms, mc, mu = s["ms"], s["mc"], s["mu"]
+        if mix and self.n_modes > 1:
+            pi = self._transition()
+            c = mu @ pi
+            w = mu[:, :, None] * pi[None, :, :] / np.maximum(c[:, None, :], 1e-300)
+            x0 = np.einsum("nij,nid->njd", w, ms)
+            dx = ms[:, :, None, :] - x0[:, None, :, :]
+            p0 = np.einsum(
+                "nij,nijab->njab", w, mc[:, :, None] + dx[..., :, None] * dx[..., None, :]
+            )
+            ms, mc, mu = x0, p0, c
+        if np.any(dt > 0) or mix:
+            out_x = np.empty_like(ms)
+            out_p = np.empty_like(mc)
+            for j, f in enumerate(self.filters):
+                out_x[:, j], out_p[:, j] = f.predict(ms[:, j], mc[:, j], dt)
+            ms, mc = out_x, out_p
+        s["ms"], s["mc"], s["mu"], s["t_state"] = ms, mc, mu, np.maximum(s["t_state"], t)
+        return mu
+
+    def _scan(
+        self, s: dict[str, Any], det: Detections, rows: np.ndarray, t: float, sensor: int
+    ) -> list[EventBatch]:
+        z, r = det.pos_m[rows], det.cov_m2[rows]
+        if not (np.all(np.isfinite(z)) and np.all(np.isfinite(r))):
+            raise NumericalFault("tracking", t, [], f"non-finite detection from sensor {sensor}")
+        c = self._predict_modes(s, t, mix=True)
+        ms, mc = s["ms"], s["mc"]
+        n, m_det = ms.shape[0], rows.shape[0]
+        x, p = mixture_moments(c, ms, mc)
+        pairs = gate(x[:, 0:3], p[:, 0:3, 0:3], z, r, self.gamma)
+        loglik = np.zeros((n, self.n_modes))
+        hit = np.zeros(n, bool)
+        used = np.zeros(m_det, bool)
+        # stage 1: confirmed tracks take their detections first (a tentative track's wide
+        # gate must not steal them); stage 2: tentative tracks share what is left
+        conf_pair = s["status"][pairs.track] == 1
+        pc = pairs.subset(conf_pair)
+        if self.associator == "gnn":
+            ti, dj = gnn_assign(pc, n, m_det, self.gamma)
+        else:
+            beta, beta0 = cheap_jpda_weights(pc, n, m_det, self.pd, self.clutter_density)
+            hit = (1.0 - beta0) > 0.5
+            for j in range(self.n_modes):
+                loglik[:, j] = jpda_update_mode(
+                    ms, mc, j, pc, beta, beta0, z, r, self.pd, self.clutter_density
+                )
+            used[pc.det] = True
+            ti = dj = np.empty(0, np.int64)
+        used[dj] = True
+        t2, d2 = gnn_assign(pairs.subset(~conf_pair & ~used[pairs.det]), n, m_det, self.gamma)
+        ti, dj = np.concatenate([ti, t2]), np.concatenate([dj, d2])
+        hit[ti] = True
+        used[dj] = True
+        if ti.size:
+            for j, f in enumerate(self.filters):
+                xj, pj, nu, sj = f.update(ms[ti, j], mc[ti, j], z[dj], r[dj])
+                ms[ti, j], mc[ti, j] = xj, pj
+                loglik[ti, j] = log_gaussian(nu, sj)[1]
+        if self.n_modes > 1 and hit.any():
+            lw = np.log(np.maximum(c[hit], 1e-300)) + loglik[hit]
+            lw -= lw.max(axis=1, keepdims=True)
+            w = np.exp(lw)
+            c = c.copy()
+            c[hit] = w / w.sum(axis=1, keepdims=True)
+        s["mu"] = c
+        events = manage(self, s, hit, t, sensor)
+        new = ~used
+        if new.any():
+            initiate(self, s, z[new], r[new], t, sensor)
+            events += confirm(self, s, t)
+        return events
