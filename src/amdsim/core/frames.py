@@ -69,17 +69,19 @@ class LocalFrame:
     alt_m: float = 0.0
     origin_ecef_m: np.ndarray = field(init=False, repr=False)
     rot: np.ndarray = field(init=False, repr=False)
+    rot_t: np.ndarray = field(init=False, repr=False)  # contiguous transpose: fast matmul
 
     def __post_init__(self) -> None:
         object.__setattr__(
             self, "origin_ecef_m", geodetic_to_ecef(self.lat_deg, self.lon_deg, self.alt_m).reshape(3)
         )
         object.__setattr__(self, "rot", enu_rotation(self.lat_deg, self.lon_deg))
+        object.__setattr__(self, "rot_t", np.ascontiguousarray(self.rot.T))
 
     # positions ---------------------------------------------------------------
     def ecef_to_enu(self, pos_ecef_m: np.ndarray) -> np.ndarray:
         """ECEF positions ``(..., 3)`` -> ENU positions (m)."""
-        return (np.asarray(pos_ecef_m, float) - self.origin_ecef_m) @ self.rot.T
+        return (np.asarray(pos_ecef_m, float) - self.origin_ecef_m) @ self.rot_t
 
     def enu_to_ecef(self, pos_enu_m: np.ndarray) -> np.ndarray:
         """ENU positions ``(..., 3)`` -> ECEF positions (m)."""
@@ -87,14 +89,14 @@ class LocalFrame:
 
     # vectors (velocities, accelerations) ---------------------------------------
     def vec_ecef_to_enu(self, v_ecef: np.ndarray) -> np.ndarray:
-        return np.asarray(v_ecef, float) @ self.rot.T
+        return np.asarray(v_ecef, float) @ self.rot_t
 
     def vec_enu_to_ecef(self, v_enu: np.ndarray) -> np.ndarray:
         return np.asarray(v_enu, float) @ self.rot
 
     def cov_ecef_to_enu(self, cov_ecef: np.ndarray) -> np.ndarray:
         """Covariances ``(..., 3, 3)`` from ECEF to ENU axes."""
-        return self.rot @ np.asarray(cov_ecef, float) @ self.rot.T
+        return self.rot @ np.asarray(cov_ecef, float) @ self.rot_t
 
     # geodetic ----------------------------------------------------------------
     def geodetic_to_enu(self, lat_deg: np.ndarray, lon_deg: np.ndarray, alt_m: np.ndarray) -> np.ndarray:

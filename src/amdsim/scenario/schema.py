@@ -142,7 +142,7 @@ class Defence(_Strict):
 
     decision_period_s: Annotated[float, Field(gt=0.0, le=3600.0)] = 1.0
     command_latency_s: Annotated[float, Field(ge=0.0, le=3600.0)] = 0.5
-    wta: Literal["greedy", "milp", "assignment", "auto"] = "greedy"
+    wta: Literal["greedy", "milp", "assignment", "auto"] = "assignment"
     doctrine: Literal["shoot-look-shoot", "salvo"] = "shoot-look-shoot"
     cost_weight: Annotated[float, Field(ge=0.0, le=1e6)] = 0.0
     reserve_fraction: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
