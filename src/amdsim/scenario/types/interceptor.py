@@ -9,6 +9,7 @@ adds the file and line.
 
 from __future__ import annotations
 
+import itertools
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
@@ -155,14 +156,14 @@ class WeaponSystem(CatalogEntry):
         if self.kind == "missile" and not self.interceptor:
             raise ValueError("a missile system must name its interceptor type")
         if self.kind == "gun":
-            need = ("rate_rds_per_s", "rounds_per_burst", "pk_range_m", "pk_burst")
+            need: tuple[str, ...] = ("rate_rds_per_s", "rounds_per_burst", "pk_range_m", "pk_burst")
             missing = [n for n in need if getattr(self, n) is None]
             if missing:
                 raise ValueError(f"a gun system needs {', '.join(missing)}")
             r, p = self.pk_range_m or [], self.pk_burst or []
             if len(r) != len(p) or len(r) < 2:
                 raise ValueError("pk_range_m and pk_burst must have the same length >= 2")
-            if any(b <= a for a, b in zip(r[:-1], r[1:])) or r[0] < 0:
+            if any(b <= a for a, b in itertools.pairwise(r)) or r[0] < 0:
                 raise ValueError("pk_range_m must be non-negative and strictly increasing")
             if any(not 0.0 <= x <= 1.0 for x in p):
                 raise ValueError("pk_burst values must be in [0, 1]")
