@@ -87,6 +87,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_validate_model(args: argparse.Namespace) -> int:
+    from amdsim.analysis.validation import validate_model_command
+
+    return int(validate_model_command(args))
+
+
 def _cmd_mc(args: argparse.Namespace) -> int:
     from amdsim.analysis.cli_support import mc_command
 
@@ -164,6 +170,15 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--czml", action="store_true", help="write CZML (Cesium)")
     ex.add_argument("-o", "--output", help="output file")
     ex.set_defaults(func=_cmd_export)
+
+    vm = sub.add_parser(
+        "validate-model", help="compare the model with public figures; writes validation.md and plots"
+    )
+    vm.add_argument("-o", "--output", default="out/validation", help="output folder")
+    vm.add_argument("--quick", action="store_true", help="short preset runs (about a minute)")
+    vm.add_argument("--docs", default=None, help="also write the report to this path (e.g. docs/validation.md)")
+    vm.add_argument("--seed", type=int, default=1)
+    vm.set_defaults(func=_cmd_validate_model)
 
     try:
         from amdsim.analysis.cli_support import add_analysis_commands

@@ -313,7 +313,7 @@ def fire(
             EventBatch.make(
                 "interceptor_launch", t_s, battery_id=bi, interceptor_id=ids, track_id=tr,
                 cost_usd=b.cost_per_round_usd[bi], pos_m=np.repeat(b.pos_m[bi][None], n_fire, 0),
-                reason=str(b.kind[bi]),
+                reason=str(b.interceptor[bi] or b.system[bi]),  # round type: "tamir", or gun/laser system
             )
         )  # fmt: skip
     out_b = replace(b, ready_rounds=ready, next_interceptor_id=next_id)
