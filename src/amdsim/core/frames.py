@@ -24,7 +24,10 @@ __all__ = [
 _WGS84 = pymap3d.Ellipsoid.from_name("wgs84")
 
 
-def geodetic_to_ecef(lat_deg: np.ndarray, lon_deg: np.ndarray, alt_m: np.ndarray) -> np.ndarray:
+ArrayLike = np.ndarray | float
+
+
+def geodetic_to_ecef(lat_deg: ArrayLike, lon_deg: ArrayLike, alt_m: ArrayLike) -> np.ndarray:
     """WGS84 geodetic (deg, deg, m above the ellipsoid) -> ECEF ``(n, 3)`` in metres."""
     x, y, z = pymap3d.geodetic2ecef(
         np.asarray(lat_deg, float), np.asarray(lon_deg, float), np.asarray(alt_m, float), _WGS84
@@ -99,7 +102,7 @@ class LocalFrame:
         return self.rot @ np.asarray(cov_ecef, float) @ self.rot_t
 
     # geodetic ----------------------------------------------------------------
-    def geodetic_to_enu(self, lat_deg: np.ndarray, lon_deg: np.ndarray, alt_m: np.ndarray) -> np.ndarray:
+    def geodetic_to_enu(self, lat_deg: ArrayLike, lon_deg: ArrayLike, alt_m: ArrayLike) -> np.ndarray:
         return self.ecef_to_enu(geodetic_to_ecef(lat_deg, lon_deg, alt_m))
 
     def enu_to_geodetic(self, pos_enu_m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
