@@ -81,6 +81,9 @@ def run(
         Sampling period of the trajectories and tracks kept for display (s).
     """
     sc = _load(scenario)
+    from amdsim.simulation.budget import check_memory
+
+    check_memory(sc, sample_period_s)  # refuse up front a run that cannot fit in memory
     if seed is None:
         seed = int(getattr(sc, "seed", None) or 0)
     return _Engine(sc, int(seed), check=check, sample_period_s=sample_period_s).run(progress)
@@ -300,7 +303,9 @@ class _Engine:
             return EventBatch.empty()
         pos = self.frame.ecef_to_enu(impacts.pos_ecef_m)
         asset = self.areas.first_hit(pos[:, :2])
-        value = np.where(asset >= 0, self.areas.value[np.maximum(asset, 0)], 0.0)
+        value = np.zeros(asset.shape)
+        if len(self.areas):  # a scenario without assets: every impact is in the open
+            value = np.where(asset >= 0, self.areas.value[np.maximum(asset, 0)], 0.0)
         ev = [
             EventBatch.make(
                 "impact",
