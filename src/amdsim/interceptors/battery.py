@@ -17,18 +17,39 @@ from typing import Any
 
 import numpy as np
 
-from amdsim.core.constants import G0_MPS2
 from amdsim.core.events import EventBatch
 from amdsim.core.frames import LocalFrame
 from amdsim.interceptors.envelope import GUN_MUZZLE_SPEED_MPS, laser_dwell_s, system_envelope
 from amdsim.interceptors.flyouts import MODE_GUN, MODE_LASER, MODE_MISSILE, Flyouts
 from amdsim.interceptors.homing import state_time_s
 from amdsim.interceptors.kinematics import InterceptorTable, launch_velocity
+from amdsim.interceptors.prediction import (
+    earliest_engagement,
+    predict_path,
+    predicted_intercept_point,
+)
 from amdsim.interceptors.protocols import Envelope
 from amdsim.scenario.types.interceptor import WeaponSystem
 from amdsim.tracking.batches import Tracks
 
-__all__ = ["BatteryState", "build_batteries", "fire", "predicted_intercept_point", "tick"]
+__all__ = [
+    "DIRECT_FIRE_HORIZON_S",
+    "DIRECT_FIRE_PK_FRACTION",
+    "BatteryState",
+    "build_batteries",
+    "earliest_engagement",
+    "fire",
+    "predict_path",
+    "predicted_intercept_point",
+    "tick",
+]
+
+DIRECT_FIRE_HORIZON_S = 120.0
+"""ASSUMPTION: a gun or laser ordered on a track holds fire (channel busy) for up to 2 min
+until the predicted path enters its envelope."""
+DIRECT_FIRE_PK_FRACTION = 0.5
+"""ASSUMPTION: a gun waits until its burst Pk is at least half the best Pk it will get on the
+predicted path (its Pk grows as the threat closes), keeping time for a follow-up burst."""
 
 _MODES = {"missile": MODE_MISSILE, "gun": MODE_GUN, "laser": MODE_LASER}
 _TIERS = ("upper", "middle", "lower", "point")
@@ -88,6 +109,7 @@ class BatteryState:
     systems: tuple[WeaponSystem, ...]
     table: InterceptorTable
     next_interceptor_id: int = 0
+    origin_alt_m: float = 0.0
 
     def __len__(self) -> int:
         return int(self.name.shape[0])
@@ -222,6 +244,7 @@ def build_batteries(scenario: Any, catalog: Any, frame: LocalFrame) -> BatterySt
         envelopes=tuple(envelopes),
         systems=tuple(systems),
         table=table,
+        origin_alt_m=float(frame.alt_m),
     )
 
 
@@ -263,7 +286,9 @@ def fire(
     Missiles launch toward the predicted intercept point (the track extrapolated at constant
     velocity by the envelope's time of flight, three iterations), elevated by the type's loft.
     A gun fires ``rounds`` bursts back to back; a laser ``rounds`` shots (dwells) back to
-    back. Orders are cut to the ready rounds and the free fire channels; a cut or refused
+    back; both hold fire (the channel stays busy) until the predicted path enters their
+    envelope (:func:`earliest_engagement`, within :data:`DIRECT_FIRE_HORIZON_S`), so the first
+    burst or dwell ends when the threat reaches the earliest engageable point. Orders are cut to the ready rounds and the free fire channels; a cut or refused
     order gives a ``decision`` event with the reason. Each round gives an
     ``interceptor_launch`` event with battery, interceptor and track ids and its cost.
 
@@ -308,7 +333,8 @@ def fire(
         tv = tracks.vel_mps[j]
         ids = np.arange(next_id, next_id + n_fire, dtype=np.int64)
         next_id += n_fire
-        rows.append(_rows(b, bi, tr, ids, tp, tv, t_s, _is_ballistic(tracks, j)))
+        beta = float(tracks.beta_kg_m2[j])
+        rows.append(_rows(b, bi, tr, ids, tp, tv, t_s, _is_ballistic(tracks, j), beta))
         events.append(
             EventBatch.make(
                 "interceptor_launch", t_s, battery_id=bi, interceptor_id=ids, track_id=tr,
@@ -321,41 +347,6 @@ def fire(
         return out_b, flyouts, EventBatch.concat(events)
     new = Flyouts(flyouts.table, **{key: np.concatenate([r[key] for r in rows]) for key in rows[0]})
     return out_b, Flyouts.concat(flyouts, new), EventBatch.concat(events)
-
-
-def predicted_intercept_point(
-    env: Envelope,
-    launcher_m: np.ndarray,
-    pos_m: np.ndarray,
-    vel_mps: np.ndarray,
-    ballistic: bool,
-    t_max_s: float,
-    n_samples: int = 256,
-) -> np.ndarray:
-    """Where to aim the launch: the earliest point of the predicted threat path that the
-    interceptor reaches no later than the threat (``tof(PIP(tau)) <= tau``).
-
-    The threat is predicted at constant velocity, plus gravity ``g0`` downward for a
-    ballistic track. Without a feasible point, the point of the path whose time of flight
-    comes closest to the threat's arrival is used, and failing that (all outside the
-    envelope) the point ``t_max_s / 2`` ahead, kept above ground.
-    """
-    tau = np.linspace(0.0, t_max_s, n_samples)
-    path = pos_m[None, :] + vel_mps[None, :] * tau[:, None]
-    if ballistic:
-        path[:, 2] -= 0.5 * G0_MPS2 * tau**2
-    d = path - launcher_m[None, :]
-    tof = np.asarray(env.time_of_flight(np.hypot(d[:, 0], d[:, 1]), d[:, 2]), float)
-    above = path[:, 2] >= launcher_m[2]
-    ok = np.isfinite(tof) & (tof <= tau) & above
-    if ok.any():
-        return path[int(np.argmax(ok))]
-    fin = np.isfinite(tof) & above
-    if fin.any():
-        return path[int(np.nanargmin(np.where(fin, tof - tau, np.nan)))]
-    mid = path[n_samples // 2].copy()
-    mid[2] = max(mid[2], launcher_m[2] + 100.0)
-    return mid
 
 
 def _is_ballistic(tracks: Tracks, j: int) -> bool:
@@ -373,8 +364,11 @@ def _rows(
     tv: np.ndarray,
     t_s: float,
     ballistic: bool,
+    beta: float = np.inf,
 ) -> dict[str, np.ndarray]:
-    """Flyout rows for ``len(ids)`` rounds of battery ``bi`` at a track at ``tp, tv`` now."""
+    """Flyout rows for ``len(ids)`` rounds of battery ``bi`` at a track at ``tp, tv`` now
+    (``beta``: the track's ballistic coefficient, kg/m^2, inf when not estimated)."""
+    alt0 = b.origin_alt_m
     n = ids.size
     launcher = b.pos_m[bi]
     kind = str(b.kind[bi])
@@ -388,22 +382,37 @@ def _rows(
     if kind == "missile":
         k = int(b.type_idx[bi])
         pip = predicted_intercept_point(
-            b.envelopes[bi], launcher, tp, tv, ballistic, float(b.table.max_flight_time_s[k])
-        )
+            b.envelopes[bi], launcher, tp, tv, ballistic, float(b.table.max_flight_time_s[k]),
+            beta_kg_m2=beta, alt0_m=alt0,
+        )  # fmt: skip
         vel = launch_velocity(pos, np.repeat(pip[None], n, 0), np.full(n, b.table.loft_rad[k]))
         type_idx = np.full(n, k, np.int64)
     else:
         vel = np.zeros((n, 3))
         type_idx = np.full(n, -1, np.int64)
         rmax[:] = system.max_range_m
+        # hold fire until the predicted path enters the envelope: the first burst / dwell
+        # ends when the threat reaches the earliest engageable point (fire at once if none)
+        tau, pip, ok = earliest_engagement(
+            b.envelopes[bi], launcher, tp, tv, ballistic, DIRECT_FIRE_HORIZON_S, 512,
+            pk_fraction=DIRECT_FIRE_PK_FRACTION, beta_kg_m2=beta, alt0_m=alt0,
+        )  # fmt: skip
+        pip_slant = float(np.linalg.norm(pip - launcher))
         if kind == "gun":
             burst = float(system.rounds_per_burst or 1) / float(system.rate_rds_per_s or 1.0)
-            t_res = t_s + burst * np.arange(1, n + 1) + slant / GUN_MUZZLE_SPEED_MPS
-            r_at = np.linalg.norm(tp + tv * (t_res - t_s)[:, None] - launcher, axis=1)
+            if ok:
+                t_res = t_s + tau + burst * np.arange(n)
+            else:
+                t_res = t_s + burst * np.arange(1, n + 1) + slant / GUN_MUZZLE_SPEED_MPS
+            dt_res = t_res - t_s
+            grid = np.linspace(0.0, float(dt_res.max()), 1 + int(np.ceil(dt_res.max() / 0.1)))
+            path = predict_path(tp, tv, ballistic, grid, beta_kg_m2=beta, alt0_m=alt0)
+            at = np.stack([np.interp(dt_res, grid, path[:, c]) for c in range(3)], axis=1)
+            r_at = np.linalg.norm(at - launcher, axis=1)
             pk = np.interp(r_at, system.pk_range_m or [0.0], system.pk_burst or [0.0], right=0.0)
         else:
-            dwell = float(laser_dwell_s(system, np.array(slant)))
-            t_res = t_s + dwell * np.arange(1, n + 1)
+            dwell = float(laser_dwell_s(system, np.array(pip_slant if ok else slant)))
+            t_res = t_s + (tau if ok else dwell) + dwell * np.arange(n)
             pk[:] = float(system.laser_pk or 0.0)
     return {
         "interceptor_id": ids,

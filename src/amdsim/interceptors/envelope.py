@@ -125,15 +125,19 @@ class GunEnvelope:
         return float(self.system.rounds_per_burst or 1) / float(self.system.rate_rds_per_s or 1.0)
 
     def time_of_flight(self, ground_range_m: np.ndarray, altitude_m: np.ndarray) -> np.ndarray:
+        """Burst + projectile flight (s); NaN outside the box or where the burst Pk is 0 (the
+        Pk table is by slant range, the box by ground range and altitude)."""
         r, z = np.broadcast_arrays(np.asarray(ground_range_m, float), np.asarray(altitude_m, float))
         t = self.burst_s() + np.hypot(r, z) / GUN_MUZZLE_SPEED_MPS
-        return np.where(self._box(r, z), t, np.nan)
+        return np.where(self._box(r, z) & (self._pk(r, z) > 0.0), t, np.nan)
+
+    def _pk(self, r: np.ndarray, z: np.ndarray) -> np.ndarray:
+        s = self.system
+        return np.interp(np.hypot(r, z), s.pk_range_m or [0.0], s.pk_burst or [0.0], right=0.0)
 
     def single_shot_pk(self, ground_range_m: np.ndarray, altitude_m: np.ndarray) -> np.ndarray:
         r, z = np.broadcast_arrays(np.asarray(ground_range_m, float), np.asarray(altitude_m, float))
-        s = self.system
-        pk = np.interp(np.hypot(r, z), s.pk_range_m or [0.0], s.pk_burst or [0.0], right=0.0)
-        return np.where(self._box(r, z), pk, 0.0)
+        return np.where(self._box(r, z), self._pk(r, z), 0.0)
 
 
 @dataclass(frozen=True)

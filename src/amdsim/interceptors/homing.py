@@ -1,7 +1,8 @@
 """Advance all engagements by one simulation step: guidance, flyout, closest approach, kills.
 
-Missiles guide on the **track** (its prediction at the current time; the last prediction is
-kept if the track is dropped) until the range to that predicted point falls below the type's
+Missiles guide on the **track** (its prediction at the current time, re-based each step on
+the latest estimate so a track correction is a jump between steps, never a swing inside one;
+the last prediction is kept if the track is dropped) until the range to that predicted point falls below the type's
 seeker range; the seeker then locks on the true threat nearest the predicted point (within
 :data:`ACQ_GATE_M`) and the round homes on the true state. Inside one engine step the round
 is integrated in sub-steps (``substep_s``); the aim moves on the cubic Hermite curve through
@@ -315,6 +316,12 @@ def _advance_missiles(
         age = (t0 + dt - t_state[kk])[:, None]
         p1[has] = tracks.pos_m[kk] + tracks.vel_mps[kk] * age
         v1[has] = tracks.vel_mps[kk]
+        # Re-base the start of the step on the same (latest) estimate: a track update moves
+        # the estimate by up to the track error, and a Hermite curve between the old and the
+        # new estimate would swing the aim back and forth inside the step -- a false closest
+        # approach ("passed the predicted track point") right after launch.
+        p0[has] = tracks.pos_m[kk] + tracks.vel_mps[kk] * (age - dt)
+        v0[has] = tracks.vel_mps[kk]
         ballistic[has] = np.isfinite(tracks.beta_kg_m2[kk])
     # terminal: the true threat
     ui = _lookup(t_sorted, t_order, thr)

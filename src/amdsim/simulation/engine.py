@@ -362,15 +362,31 @@ def _battery_view(d: _Defence) -> Any:
 
     b = d.batteries
     n = len(b)
+    ready = np.asarray(b.ready_rounds, np.int64).copy()
+    free = np.asarray(b.channels_free(d.flyouts), np.int64).copy()
+    if d.pending:
+        # orders waiting for their launch time already hold their rounds and a channel:
+        # without this the manager over-commits and fire() refuses ("no free fire channel")
+        plan = d.pending[0] if len(d.pending) == 1 else _concat_plans(d.pending)
+        np.subtract.at(ready, plan.battery, plan.rounds)
+        engaged = b.engaged_tracks(d.flyouts)
+        new_pairs = {
+            (int(bi), int(tr))
+            for bi, tr in zip(plan.battery.tolist(), plan.track_id.tolist())
+            if int(tr) not in engaged[int(bi)]
+        }
+        for bi, _tr in new_pairs:
+            free[bi] -= 1
+        ready, free = np.maximum(ready, 0), np.maximum(free, 0)
     return BatteryView(
         pos_m=b.pos_m,
         envelope=np.arange(n),
         tier=3 - np.asarray(b.tier_rank, np.int64),  # battle ranks upper tiers highest
         engage_threshold=b.engage_threshold,
         reaction_s=b.reaction_time_s,
-        ready_rounds=b.ready_rounds,
+        ready_rounds=ready,
         spare_rounds=b.spare_rounds,
-        free_channels=b.channels_free(d.flyouts),
+        free_channels=free,
         cost_usd=b.cost_per_round_usd,
         min_range_m=b.min_range_m,
         max_range_m=b.max_range_m,
