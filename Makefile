@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV := $(BIN)/uv pip install --python $(BIN)/python
 
-.PHONY: demo test lint bench soak lock clean install dev
+.PHONY: demo test lint bench soak robustness-report lock clean install dev
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,14 @@ lint: dev
 ## Every benchmark; rewrites docs/benchmarks.md.
 bench: dev
 	$(BIN)/python benchmarks/run_all.py
+
+## 1,000 replications of the default scenario in one study; fails if memory grows.
+soak: install
+	$(BIN)/python scripts/soak.py --replications 1000
+
+## Run the robustness tests and rewrite docs/robustness.md from their records.
+robustness-report: dev
+	$(BIN)/python scripts/robustness_report.py
 
 ## Refresh the pinned locks from pyproject.toml (needs the package index).
 lock: $(BIN)/uv

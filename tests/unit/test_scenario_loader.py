@@ -34,7 +34,7 @@ def test_minimal_scenario_defaults() -> None:
     assert sc.dt_s == 0.1
     assert sc.epoch == dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     assert sc.seed is None
-    assert sc.defence.wta == "greedy" and sc.defence.doctrine == "shoot-look-shoot"
+    assert sc.defence.wta == "assignment" and sc.defence.doctrine == "shoot-look-shoot"
     assert sc.assets == [] and sc.raids == [] and sc.n_threats == 0
     assert sc.n_steps == 600
     assert sc.source == "<string>"

@@ -50,7 +50,8 @@ class BattleSettings:
 
     ``salvo_size`` rounds are fired per engagement under ``doctrine="salvo"`` (1 under
     shoot-look-shoot); ``look_s`` after the predicted intercept a reservation is released;
-    ``wta_time_limit_s`` bounds the MILP per cycle.
+    ``wta_time_limit_s`` is kept for callers of :func:`solve_static_wta`; the engine's
+    per-cycle solve never uses a wall-clock limit (determinism), see :meth:`decide`.
     """
 
     decision_period_s: float = 1.0
@@ -248,9 +249,13 @@ class BattleManager:
                 0.0,
             )
             pk_e = 1.0 - (1.0 - pk1) ** s
+            # No wall-clock limit here: a time limit would make the plan (and so the event
+            # log) depend on machine load, breaking "same seed, same log". The per-cycle
+            # problem (one engagement per threat) is an assignment problem, which the
+            # assignment solver solves exactly, so "auto" uses it; "milp" runs to optimality.
             res = solve_static_wta_detailed(
-                pk_e.T, a.threat_value[rows], engagements[cols], st.wta,
-                st.wta_time_limit_s if st.wta in ("milp", "auto") else None,
+                pk_e.T, a.threat_value[rows], engagements[cols],
+                "assignment" if st.wta == "auto" else st.wta, None,
                 cost=s * np.asarray(batteries.cost_usd, float)[cols], cost_weight=st.cost_weight,
                 max_per_pair=1, max_per_target=1,
             )  # fmt: skip

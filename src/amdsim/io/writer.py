@@ -92,6 +92,10 @@ def atomic_dir(out_dir: str | os.PathLike[str]) -> Iterator[Path]:
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, out)
+    except OSError as exc:  # full disk, read-only folder: clear message, old folder kept
+        shutil.rmtree(tmp, ignore_errors=True)
+        kept = f"; {out} was left as it was" if out.exists() else ""
+        raise AmdsimError(f"cannot write results to {out}: {exc.strerror or exc}{kept}") from exc
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

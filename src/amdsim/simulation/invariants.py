@@ -17,6 +17,17 @@ Two levels, so that the always-on checks cost little:
 :func:`repair_covariances` / :func:`repair_tracks` symmetrise a covariance and floor its
 eigenvalues; they return which rows were repaired so that the engine can log it.
 
+Engine calls (each step ``t -> t1 = t + dt``)::
+
+    state, impacts = flight.advance(state, t, dt)
+    check_threats(state, t1, cheap=not check)
+    tracks, ev = tracker.update(tracks, dets, t1)
+    if check:
+        tracks, repaired = repair_tracks(tracks, t1)   # log an event naming `repaired`
+    check_tracks(tracks, t1, cheap=not check)
+    flyouts, out, ev = interceptors.advance(...)
+    check_interceptors(flyouts, t1, frame=frame if check else None)
+
 Bounds (ASSUMPTION, ours, deliberately loose so that only broken numbers trip them): no
 object of the catalog flies faster than 8 km/s (below orbital speed, about 7.9 km/s at the
 surface; ICBM re-entry is about 7 km/s) or higher than 2,000 km (ICBM apogees are about
@@ -165,7 +176,7 @@ def check_tracks(
     cov = np.asarray(tracks.cov, float)
     check_finite(stage, t_s, ids, np.asarray(tracks.state), cov)
     diag = np.diagonal(cov, axis1=1, axis2=2)
-    bad = (diag <= 0).any(axis=1)
+    bad = np.asarray((diag <= 0).any(axis=1))
     if bad.any():
         _fault(stage, t_s, ids, bad, "track covariance has a variance <= 0")
     if cheap:

@@ -16,6 +16,7 @@ one row per confirmed track at each scan time (the times present in the input).
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
 from collections.abc import Mapping
@@ -57,15 +58,26 @@ def read_detections_csv(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     name = os.fspath(path)
     short = Path(name).name
     try:
-        fh = open(name, newline="", encoding="utf-8")
+        with open(name, "rb") as raw_fh:
+            raw = raw_fh.read()
     except OSError as exc:
         raise InputError(f"{name}: cannot read ({exc.strerror})") from exc
-    with fh:
-        reader = csv.reader(fh)
+    try:
+        text = raw.decode("utf-8-sig")  # a byte-order mark (Excel) is allowed
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise InputError(
+            f"{short}:{line}: not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
+        ) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
         header = next(reader, None)
         if header is None:
             raise InputError(f"{short}:1: empty file (expected header {','.join(REQUIRED)})")
         header = [h.strip() for h in header]
+        dup = sorted({h for h in header if header.count(h) > 1 and h})
+        if dup:
+            raise InputError(f"{short}:1: duplicate column(s) {', '.join(dup)}")
         missing = [c for c in REQUIRED if c not in header]
         if missing:
             raise InputError(
@@ -89,8 +101,10 @@ def read_detections_csv(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
                     raise InputError(f"{short}:{line_no}: {c}: not a number ({text!r})") from None
                 if not math.isfinite(v):
                     raise InputError(f"{short}:{line_no}: {c}: not finite ({text!r})")
-                if c == "sensor" and v != int(v):
-                    raise InputError(f"{short}:{line_no}: sensor: not an integer ({text!r})")
+                if c == "sensor" and (v != int(v) or not 0 <= v < 2**31):
+                    raise InputError(
+                        f"{short}:{line_no}: sensor: not an integer in [0, 2**31) ({text!r})"
+                    )
                 if c == "sigma_m" and v < 0:
                     raise InputError(f"{short}:{line_no}: sigma_m: must be >= 0 (got {text})")
                 out[c].append(v)
@@ -100,6 +114,8 @@ def read_detections_csv(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
                     f"{short}:{line_no}: t_s: times out of order ({t!r} after {last_t!r})"
                 )
             last_t = t
+    except csv.Error as exc:  # e.g. a field longer than the csv module's limit
+        raise InputError(f"{short}:{reader.line_num}: {exc}") from None
     n = len(out["t_s"])
     return {
         "t_s": np.asarray(out["t_s"], float),
