@@ -95,80 +95,129 @@ def _hermite(p0, v0, p1, v1, dt, s):  # type: ignore[no-untyped-def]
     )
 
 
-@njit(cache=True, parallel=True)
-def _fly(pos, vel, k_drag, dt, max_steps, h_ground, j2, omega, sphere, rec_row, n_rec_rows, n_rec):  # type: ignore[no-untyped-def]
+@njit(cache=True)
+def _fly_one(
+    i,
+    pos,
+    vel,
+    k_drag,
+    dt,
+    max_steps,
+    h_ground,
+    j2,
+    omega,
+    sphere,
+    rec_row,
+    n_rec,
+    out_p,
+    out_v,
+    out_t,
+    rec,
+):  # type: ignore[no-untyped-def]
+    """Fly object ``i`` to the ground (RK4), writing its row of the outputs."""
+    x, y, z = pos[i, 0], pos[i, 1], pos[i, 2]
+    vx, vy, vz = vel[i, 0], vel[i, 1], vel[i, 2]
+    h0 = height_scalar(x, y, z, sphere)
+    ri = rec_row[i]
+    if ri >= 0 and n_rec > 0:
+        rec[ri, 0, 0], rec[ri, 0, 1], rec[ri, 0, 2] = x, y, z
+    if h0 <= h_ground[i]:
+        out_p[i, 0], out_p[i, 1], out_p[i, 2] = x, y, z
+        out_v[i, 0], out_v[i, 1], out_v[i, 2] = vx, vy, vz
+        out_t[i] = 0.0
+        return
+    h = dt[i]
+    kd = k_drag[i]
+    rl = math.sqrt(x * x + y * y + z * z) - h0  # local Earth radius under the start point
+    t = 0.0
+    for step in range(max_steps):
+        h2 = 0.5 * h
+        a1x, a1y, a1z = _accel(x, y, z, vx, vy, vz, kd, j2, omega, rl)
+        x2, y2, z2 = x + h2 * vx, y + h2 * vy, z + h2 * vz
+        u2x, u2y, u2z = vx + h2 * a1x, vy + h2 * a1y, vz + h2 * a1z
+        a2x, a2y, a2z = _accel(x2, y2, z2, u2x, u2y, u2z, kd, j2, omega, rl)
+        x3, y3, z3 = x + h2 * u2x, y + h2 * u2y, z + h2 * u2z
+        u3x, u3y, u3z = vx + h2 * a2x, vy + h2 * a2y, vz + h2 * a2z
+        a3x, a3y, a3z = _accel(x3, y3, z3, u3x, u3y, u3z, kd, j2, omega, rl)
+        x4, y4, z4 = x + h * u3x, y + h * u3y, z + h * u3z
+        u4x, u4y, u4z = vx + h * a3x, vy + h * a3y, vz + h * a3z
+        a4x, a4y, a4z = _accel(x4, y4, z4, u4x, u4y, u4z, kd, j2, omega, rl)
+        s6 = h / 6.0
+        nx = x + s6 * (vx + 2.0 * u2x + 2.0 * u3x + u4x)
+        ny = y + s6 * (vy + 2.0 * u2y + 2.0 * u3y + u4y)
+        nz = z + s6 * (vz + 2.0 * u2z + 2.0 * u3z + u4z)
+        nvx = vx + s6 * (a1x + 2.0 * a2x + 2.0 * a3x + a4x)
+        nvy = vy + s6 * (a1y + 2.0 * a2y + 2.0 * a3y + a4y)
+        nvz = vz + s6 * (a1z + 2.0 * a2z + 2.0 * a3z + a4z)
+        h1 = height_scalar(nx, ny, nz, sphere)
+        if ri >= 0 and step + 1 < n_rec:
+            rec[ri, step + 1, 0], rec[ri, step + 1, 1], rec[ri, step + 1, 2] = nx, ny, nz
+        if h1 <= h_ground[i]:
+            # secant on the Hermite interpolant of the step for height == h_ground
+            sa, fa = 0.0, h0 - h_ground[i]
+            sb, fb = 1.0, h1 - h_ground[i]
+            s = sa - fa * (sb - sa) / (fb - fa)
+            for _ in range(3):
+                px = _hermite(x, vx, nx, nvx, h, s)
+                py = _hermite(y, vy, ny, nvy, h, s)
+                pz = _hermite(z, vz, nz, nvz, h, s)
+                fs = height_scalar(px, py, pz, sphere) - h_ground[i]
+                if fs > 0.0:
+                    sa, fa = s, fs
+                else:
+                    sb, fb = s, fs
+                if fb == fa:
+                    break
+                s = sa - fa * (sb - sa) / (fb - fa)
+            out_p[i, 0] = _hermite(x, vx, nx, nvx, h, s)
+            out_p[i, 1] = _hermite(y, vy, ny, nvy, h, s)
+            out_p[i, 2] = _hermite(z, vz, nz, nvz, h, s)
+            out_v[i, 0] = vx + s * (nvx - vx)
+            out_v[i, 1] = vy + s * (nvy - vy)
+            out_v[i, 2] = vz + s * (nvz - vz)
+            out_t[i] = t + s * h
+            return
+        x, y, z, vx, vy, vz = nx, ny, nz, nvx, nvy, nvz
+        h0 = h1
+        t += h
+
+
+def _fly_impl(
+    pos, vel, k_drag, dt, max_steps, h_ground, j2, omega, sphere, rec_row, n_rec_rows, n_rec
+):  # type: ignore[no-untyped-def]
     n = pos.shape[0]
     out_p = np.full((n, 3), np.nan)
     out_v = np.full((n, 3), np.nan)
     out_t = np.full(n, np.nan)
     rec = np.full((n_rec_rows, n_rec, 3), np.nan)
     for i in prange(n):
-        x, y, z = pos[i, 0], pos[i, 1], pos[i, 2]
-        vx, vy, vz = vel[i, 0], vel[i, 1], vel[i, 2]
-        h0 = height_scalar(x, y, z, sphere)
-        ri = rec_row[i]
-        if ri >= 0 and n_rec > 0:
-            rec[ri, 0, 0], rec[ri, 0, 1], rec[ri, 0, 2] = x, y, z
-        if h0 <= h_ground[i]:
-            out_p[i, 0], out_p[i, 1], out_p[i, 2] = x, y, z
-            out_v[i, 0], out_v[i, 1], out_v[i, 2] = vx, vy, vz
-            out_t[i] = 0.0
-            continue
-        h = dt[i]
-        kd = k_drag[i]
-        rl = math.sqrt(x * x + y * y + z * z) - h0  # local Earth radius under the start point
-        t = 0.0
-        for step in range(max_steps):
-            h2 = 0.5 * h
-            a1x, a1y, a1z = _accel(x, y, z, vx, vy, vz, kd, j2, omega, rl)
-            x2, y2, z2 = x + h2 * vx, y + h2 * vy, z + h2 * vz
-            u2x, u2y, u2z = vx + h2 * a1x, vy + h2 * a1y, vz + h2 * a1z
-            a2x, a2y, a2z = _accel(x2, y2, z2, u2x, u2y, u2z, kd, j2, omega, rl)
-            x3, y3, z3 = x + h2 * u2x, y + h2 * u2y, z + h2 * u2z
-            u3x, u3y, u3z = vx + h2 * a2x, vy + h2 * a2y, vz + h2 * a2z
-            a3x, a3y, a3z = _accel(x3, y3, z3, u3x, u3y, u3z, kd, j2, omega, rl)
-            x4, y4, z4 = x + h * u3x, y + h * u3y, z + h * u3z
-            u4x, u4y, u4z = vx + h * a3x, vy + h * a3y, vz + h * a3z
-            a4x, a4y, a4z = _accel(x4, y4, z4, u4x, u4y, u4z, kd, j2, omega, rl)
-            s6 = h / 6.0
-            nx = x + s6 * (vx + 2.0 * u2x + 2.0 * u3x + u4x)
-            ny = y + s6 * (vy + 2.0 * u2y + 2.0 * u3y + u4y)
-            nz = z + s6 * (vz + 2.0 * u2z + 2.0 * u3z + u4z)
-            nvx = vx + s6 * (a1x + 2.0 * a2x + 2.0 * a3x + a4x)
-            nvy = vy + s6 * (a1y + 2.0 * a2y + 2.0 * a3y + a4y)
-            nvz = vz + s6 * (a1z + 2.0 * a2z + 2.0 * a3z + a4z)
-            h1 = height_scalar(nx, ny, nz, sphere)
-            if ri >= 0 and step + 1 < n_rec:
-                rec[ri, step + 1, 0], rec[ri, step + 1, 1], rec[ri, step + 1, 2] = nx, ny, nz
-            if h1 <= h_ground[i]:
-                # secant on the Hermite interpolant of the step for height == h_ground
-                sa, fa = 0.0, h0 - h_ground[i]
-                sb, fb = 1.0, h1 - h_ground[i]
-                s = sa - fa * (sb - sa) / (fb - fa)
-                for _ in range(3):
-                    px = _hermite(x, vx, nx, nvx, h, s)
-                    py = _hermite(y, vy, ny, nvy, h, s)
-                    pz = _hermite(z, vz, nz, nvz, h, s)
-                    fs = height_scalar(px, py, pz, sphere) - h_ground[i]
-                    if fs > 0.0:
-                        sa, fa = s, fs
-                    else:
-                        sb, fb = s, fs
-                    if fb == fa:
-                        break
-                    s = sa - fa * (sb - sa) / (fb - fa)
-                out_p[i, 0] = _hermite(x, vx, nx, nvx, h, s)
-                out_p[i, 1] = _hermite(y, vy, ny, nvy, h, s)
-                out_p[i, 2] = _hermite(z, vz, nz, nvz, h, s)
-                out_v[i, 0] = vx + s * (nvx - vx)
-                out_v[i, 1] = vy + s * (nvy - vy)
-                out_v[i, 2] = vz + s * (nvz - vz)
-                out_t[i] = t + s * h
-                break
-            x, y, z, vx, vy, vz = nx, ny, nz, nvx, nvy, nvz
-            h0 = h1
-            t += h
+        _fly_one(
+            i,
+            pos,
+            vel,
+            k_drag,
+            dt,
+            max_steps,
+            h_ground,
+            j2,
+            omega,
+            sphere,
+            rec_row,
+            n_rec,
+            out_p,
+            out_v,
+            out_t,
+            rec,
+        )
     return out_p, out_v, out_t, rec
+
+
+_fly = njit(cache=True, parallel=True)(_fly_impl)
+# Serial twin for small batches: thread start-up and a busy machine make the threaded
+# kernel far slower than one core on a few hundred objects.
+_fly_serial = njit(cache=True)(_fly_impl)
+PARALLEL_MIN = 2000
+"""Batch size from which :func:`fly_to_ground` uses the threaded kernel."""
 
 
 def fly_to_ground(
@@ -199,7 +248,8 @@ def fly_to_ground(
     hg = np.broadcast_to(np.asarray(h_ground_m, float), (n,)).copy()
     rec_mask = np.ones(n, bool) if record is None else np.asarray(record, bool)
     rec_row = np.where(rec_mask, np.cumsum(rec_mask) - 1, -1).astype(np.int64)
-    return _fly(  # type: ignore[no-any-return]
+    kernel = _fly if n >= PARALLEL_MIN else _fly_serial
+    return kernel(  # type: ignore[no-any-return]
         f(pos_ecef_m, dtype=float), f(vel_ecef_mps, dtype=float), f(k_drag), f(dt_s, dtype=float),
         int(max_steps), hg, bool(j2), float(omega_radps), bool(sphere), rec_row,
         int(rec_mask.sum()), int(n_record),

@@ -65,11 +65,18 @@ def summarise(events: EventBatch, meta: dict[str, Any]) -> dict[str, Any]:
         "rounds_fired": _m(rounds, "rounds"),
         "cost_usd": _m(defence_cost, "USD"),
         "attack_cost_usd": _m(attack_cost, "USD"),
-        "cost_exchange_ratio": _m(defence_cost / attack_cost if attack_cost > 0 else float("nan"), "defence USD per attack USD"),
+        "cost_exchange_ratio": _m(
+            defence_cost / attack_cost if attack_cost > 0 else float("nan"),
+            "defence USD per attack USD",
+        ),
         "rounds_per_kill": _m(rounds / kills if kills else float("nan"), "rounds"),
         "launched_by_type": {k: _m(v, "threats") for k, v in sorted(by_type_launched.items())},
-        "leakers_by_type": {k: _m(by_type_leak.get(k, 0), "threats") for k in sorted(by_type_launched)},
-        "intercepts_by_type": {k: _m(by_type_killed.get(k, 0), "threats") for k in sorted(by_type_launched)},
+        "leakers_by_type": {
+            k: _m(by_type_leak.get(k, 0), "threats") for k in sorted(by_type_launched)
+        },
+        "intercepts_by_type": {
+            k: _m(by_type_killed.get(k, 0), "threats") for k in sorted(by_type_launched)
+        },
         "detections": _m(int(np.count_nonzero(kind == "detect")), "detections"),
         "false_alarms": _m(int(np.count_nonzero(kind == "false_alarm")), "detections"),
         "tracks_initiated": _m(int(np.count_nonzero(kind == "track_init")), "tracks"),

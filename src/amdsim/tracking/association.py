@@ -3,7 +3,11 @@
 Gating is near-linear in the number of tracks: a k-d tree over the detections returns, for
 each track, the detections within a Euclidean radius that bounds its Mahalanobis gate
 (``sqrt(gamma * (tr P_pos + max tr R))`` bounds ``sqrt(gamma * lambda_max(S))``); only those
-candidate pairs get the exact Mahalanobis test ``nu^T S^-1 nu <= gamma``.
+candidate pairs get the exact Mahalanobis test ``nu^T S^-1 nu <= gamma``. Tracks and
+detections are grouped by covariance size (factors of 4 in the trace) and each pair of groups
+searched with its own radius (``cKDTree.sparse_distance_matrix``), so that a few wide
+tentative tracks or far, noisy detections do not inflate every search; a per-pair bound
+``|nu|^2 <= gamma (tr P_i + tr R_j)`` drops most candidates before the exact test.
 
 GNN solves one assignment per connected component ("cluster") of the gated bipartite graph
 with :func:`scipy.optimize.linear_sum_assignment`; the frequent one-track/one-detection
@@ -21,7 +25,6 @@ microprocessor*, Proc. ACC 1986; Bar-Shalom and Li, *Multitarget-Multisensor Tra
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,20 +77,47 @@ def gate(
     empty = np.empty(0, np.int64)
     if n == 0 or m == 0:
         return GatedPairs(empty, empty, np.empty(0), np.empty(0))
-    r_max = float(np.max(np.trace(det_cov, axis1=1, axis2=2)))
-    radius = np.sqrt(gamma * (np.trace(pred_cov_pos, axis1=1, axis2=2) + r_max))
-    tree = cKDTree(det_pos)
-    hits = tree.query_ball_point(pred_pos, radius, return_sorted=False)
-    lens = np.fromiter((len(h) for h in hits), dtype=np.int64, count=n)
-    if lens.sum() == 0:
+    # Tracks and detections are grouped by the size of their covariance (factors of 4 in the
+    # trace); each pair of groups is searched with the radius bound of its largest members,
+    # so one wide tentative track or one far, noisy detection does not widen every search.
+    tr_p = np.trace(pred_cov_pos, axis1=1, axis2=2)
+    tr_r = np.trace(det_cov, axis1=1, axis2=2)
+    small = n * m <= _SMALL_PAIRS  # few pairs: one group each (fewer trees to build)
+    det_groups = [(rows, cKDTree(det_pos[rows]), tr_r[rows].max()) for rows in _groups(tr_r, small)]
+    ti_parts, dj_parts = [], []
+    for t_rows in _groups(tr_p, small):
+        t_tree, t_max = cKDTree(pred_pos[t_rows]), tr_p[t_rows].max()
+        for d_rows, d_tree, r_max in det_groups:
+            radius = float(np.sqrt(gamma * (t_max + r_max)))
+            hit = t_tree.sparse_distance_matrix(d_tree, radius, output_type="ndarray")
+            if hit.size:
+                ti_parts.append(t_rows[hit["i"]])
+                dj_parts.append(d_rows[hit["j"]])
+    if not ti_parts:
         return GatedPairs(empty, empty, np.empty(0), np.empty(0))
-    ti = np.repeat(np.arange(n), lens)
-    dj = np.fromiter(itertools.chain.from_iterable(hits), dtype=np.int64, count=int(lens.sum()))
+    ti = np.concatenate(ti_parts)
+    dj = np.concatenate(dj_parts)
     nu = det_pos[dj] - pred_pos[ti]
+    # per-pair bound before the exact test: |nu|^2 <= gamma (tr P_i + tr R_j)
+    near = np.einsum("ki,ki->k", nu, nu) <= gamma * (tr_p[ti] + tr_r[dj])
+    ti, dj, nu = ti[near], dj[near], nu[near]
     s = pred_cov_pos[ti] + det_cov[dj]
     d2, ll = log_gaussian(nu, s)
     keep = d2 <= gamma
     return GatedPairs(ti[keep], dj[keep], d2[keep], ll[keep])
+
+
+_SMALL_PAIRS = 20_000
+
+
+def _groups(tr: np.ndarray, one: bool = False) -> list[np.ndarray]:
+    """Row indices grouped by ``floor(log4(tr))`` (covariance size within a factor of 4);
+    all rows in one group when ``one``."""
+    if one:
+        return [np.arange(tr.shape[0])]
+    g = np.floor(np.log(np.maximum(tr, 1e-300)) / np.log(4.0)).astype(np.int64)
+    order = np.argsort(g, kind="stable")
+    return np.split(order, np.flatnonzero(np.diff(g[order])) + 1)
 
 
 def gnn_assign(
@@ -139,20 +169,51 @@ def gnn_assign(
                 out_d.append(d_r[first])
         general = np.flatnonzero(~one_t & ~one_d)
         if general.size:
-            order = general[np.argsort(comp[general], kind="stable")]
-            bounds = np.flatnonzero(np.diff(comp[order])) + 1
-            big = 1e12
-            for sel in np.split(order, bounds):
-                tr, tinv = np.unique(t_r[sel], return_inverse=True)
-                de, dinv = np.unique(d_r[sel], return_inverse=True)
-                nt, nd = tr.size, de.size
-                mat = np.full((nt, nd + nt), big)
-                mat[tinv, dinv] = cost_r[sel]
-                mat[np.arange(nt), nd + np.arange(nt)] = edge_t[tr]
-                rows, cols = linear_sum_assignment(mat)
-                ok = (cols < nd) & (mat[rows, cols] < big)
-                out_t.append(tr[rows[ok]])
-                out_d.append(de[cols[ok]])
+            t_sel, d_sel = _solve_clusters(
+                t_r[general], d_r[general], cost_r[general], comp[general], edge_t
+            )
+            out_t.append(t_sel)
+            out_d.append(d_sel)
+    return np.concatenate(out_t), np.concatenate(out_d)
+
+
+def _local_index(
+    comp: np.ndarray, item: np.ndarray, n_items: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rank of each ``item`` among the distinct items of its cluster ``comp`` (0-based), the
+    distinct items in (cluster, item) order and the start of each cluster's run in them."""
+    keys, inv = np.unique(comp * n_items + item, return_inverse=True)
+    kc = keys // n_items
+    start = np.searchsorted(kc, kc)  # first position of each key's cluster
+    return inv - start[inv], keys % n_items, np.flatnonzero(np.r_[True, kc[1:] != kc[:-1]])
+
+
+def _solve_clusters(
+    t: np.ndarray, d: np.ndarray, cost: np.ndarray, comp: np.ndarray, edge_t: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Optimal assignment of each general cluster (several tracks and several detections),
+    with a dummy "unassigned" column per track at its gate-edge cost."""
+    n_items = int(max(t.max(), d.max())) + 1
+    t_loc, t_ids, t_start = _local_index(comp, t, n_items)
+    d_loc, d_ids, d_start = _local_index(comp, d, n_items)
+    order = np.argsort(comp, kind="stable")
+    bounds = np.r_[0, np.flatnonzero(np.diff(comp[order])) + 1, order.size]
+    t_end = np.r_[t_start[1:], t_ids.size]
+    d_end = np.r_[d_start[1:], d_ids.size]
+    big = 1e12
+    out_t, out_d = [], []
+    for c in range(bounds.size - 1):
+        sel = order[bounds[c] : bounds[c + 1]]
+        tr = t_ids[t_start[c] : t_end[c]]
+        de = d_ids[d_start[c] : d_end[c]]
+        nt, nd = tr.size, de.size
+        mat = np.full((nt, nd + nt), big)
+        mat[t_loc[sel], d_loc[sel]] = cost[sel]
+        mat[np.arange(nt), nd + np.arange(nt)] = edge_t[tr]
+        rows, cols = linear_sum_assignment(mat)
+        ok = (cols < nd) & (mat[rows, cols] < big)
+        out_t.append(tr[rows[ok]])
+        out_d.append(de[cols[ok]])
     return np.concatenate(out_t), np.concatenate(out_d)
 
 

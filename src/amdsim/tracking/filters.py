@@ -33,8 +33,10 @@ __all__ = [
     "UkfFilter",
     "cholesky_psd",
     "ekf_update",
+    "inv3_sym",
     "kf_update_position",
     "log_gaussian",
+    "mahalanobis3",
     "mixture_moments",
     "symmetrize",
     "ukf_predict",
@@ -63,18 +65,103 @@ def cholesky_psd(p: np.ndarray) -> np.ndarray:
         raise
 
 
+def inv3_sym(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Inverse and determinant of a stack of symmetric 3 x 3 matrices ``(..., 3, 3)`` in
+    closed form (adjugate over determinant, Cramer's rule), without LAPACK's per-matrix
+    overhead. Only the upper triangle is read. Rows that are not positive definite come back
+    with ``det <= 0`` (or non-finite) and must be handled by the caller."""
+    a, b, c = s[..., 0, 0], s[..., 0, 1], s[..., 0, 2]
+    d, e, f = s[..., 1, 1], s[..., 1, 2], s[..., 2, 2]
+    c00 = d * f - e * e
+    c01 = c * e - b * f
+    c02 = b * e - c * d
+    c11 = a * f - c * c
+    c12 = b * c - a * e
+    c22 = a * d - b * b
+    det = a * c00 + b * c01 + c * c02
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k = 1.0 / det
+    inv = np.empty(s.shape)
+    inv[..., 0, 0] = c00 * k
+    inv[..., 1, 1] = c11 * k
+    inv[..., 2, 2] = c22 * k
+    inv[..., 0, 1] = inv[..., 1, 0] = c01 * k
+    inv[..., 0, 2] = inv[..., 2, 0] = c02 * k
+    inv[..., 1, 2] = inv[..., 2, 1] = c12 * k
+    return inv, det
+
+
+def _pd3(det: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """Rows whose closed-form 3 x 3 determinant is safely positive (leading minors too)."""
+    a, d = s[..., 0, 0], s[..., 1, 1]
+    m2 = a * d - s[..., 0, 1] ** 2
+    scale = np.abs(a * d * s[..., 2, 2])
+    return np.isfinite(det) & (det > 1e-12 * scale) & (a > 0) & (m2 > 0)
+
+
 def log_gaussian(nu: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mahalanobis distance ``nu^T S^-1 nu`` and ``log N(nu; 0, S)`` over stacks."""
+    """Mahalanobis distance ``nu^T S^-1 nu`` and ``log N(nu; 0, S)`` over stacks.
+
+    Stacks of 3 x 3 covariances (position measurements, the hot path of gating) use the
+    closed-form adjugate inverse; other sizes, and 3 x 3 rows that are not clearly positive
+    definite, use a jittered Cholesky factorisation."""
+    m = nu.shape[-1]
+    if m == 3 and s.ndim == 3 and s.shape[0] > 0:
+        d2, det, ok = mahalanobis3(nu, s)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            logdet = np.log(det)
+        if not ok.all():
+            bad = ~ok
+            d2[bad], logdet[bad] = _log_gaussian_chol(nu[bad], s[bad])
+        return d2, -0.5 * (d2 + logdet + m * np.log(2.0 * np.pi))
+    d2, logdet = _log_gaussian_chol(nu, s)
+    return d2, -0.5 * (d2 + logdet + m * np.log(2.0 * np.pi))
+
+
+def mahalanobis3(nu: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``nu^T S^-1 nu``, ``det S`` and a positive-definiteness flag for stacks of 3-vectors
+    ``(k, 3)`` and 3 x 3 covariances ``(k, 3, 3)`` in closed form (adjugate / determinant;
+    off-diagonal terms averaged, i.e. ``S`` symmetrised). Rows flagged False must be
+    recomputed another way."""
+    a, d, f = s[:, 0, 0], s[:, 1, 1], s[:, 2, 2]
+    b = 0.5 * (s[:, 0, 1] + s[:, 1, 0])
+    c = 0.5 * (s[:, 0, 2] + s[:, 2, 0])
+    e = 0.5 * (s[:, 1, 2] + s[:, 2, 1])
+    c00 = d * f - e * e
+    c01 = c * e - b * f
+    c02 = b * e - c * d
+    det = a * c00 + b * c01 + c * c02
+    x, y, z = nu[:, 0], nu[:, 1], nu[:, 2]
+    q = (
+        c00 * x * x
+        + (a * f - c * c) * y * y
+        + (a * d - b * b) * z * z
+        + 2.0 * (c01 * x * y + c02 * x * z + (b * c - a * e) * y * z)
+    )
+    ok = np.isfinite(det) & (det > 1e-12 * np.abs(a * d * f)) & (a > 0) & (a * d - b * b > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d2 = q / det
+    return d2, det, ok
+
+
+def _log_gaussian_chol(nu: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(d2, log det S)`` through a (jittered) Cholesky factor."""
+    if s.shape[0] == 0 and s.ndim == 3:
+        return np.empty(0), np.empty(0)
     low = cholesky_psd(s)
     w = np.linalg.solve(low, nu[..., None])[..., 0]
     d2 = np.einsum("...i,...i->...", w, w)
     logdet = 2.0 * np.sum(np.log(np.diagonal(low, axis1=-2, axis2=-1)), axis=-1)
-    m = nu.shape[-1]
-    return d2, -0.5 * (d2 + logdet + m * np.log(2.0 * np.pi))
+    return d2, logdet
 
 
 def _gain(p_hT: np.ndarray, s: np.ndarray) -> np.ndarray:
-    """``K = P H^T S^-1`` for symmetric ``S``: solve ``S K^T = (P H^T)^T``."""
+    """``K = P H^T S^-1`` for symmetric ``S``: solve ``S K^T = (P H^T)^T`` (closed-form inverse
+    for 3 x 3 ``S`` when it is clearly positive definite)."""
+    if s.ndim == 3 and s.shape[-1] == 3 and s.shape[0] > 0:
+        inv, det = inv3_sym(s)
+        if _pd3(det, s).all():
+            return p_hT @ inv
     return np.swapaxes(np.linalg.solve(s, np.swapaxes(p_hT, -1, -2)), -1, -2)
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 import numpy as np
-from scipy.stats import chi2
+from scipy.special import gammaincinv
 
 from amdsim.core.errors import NumericalFault
 from amdsim.core.events import EventBatch
@@ -138,7 +138,9 @@ class Tracker:
                 tuple(self.init_extra_sigma[:extra])
                 + (1.0,) * (extra - len(self.init_extra_sigma[:extra])),
             )
-        object.__setattr__(self, "gamma", float(chi2.ppf(self.gate_prob, 3)))
+        # chi-square quantile, 3 dof: chi2.ppf(p, k) = 2 gammaincinv(k / 2, p) (scipy.special
+        # instead of scipy.stats, whose import costs seconds)
+        object.__setattr__(self, "gamma", float(2.0 * gammaincinv(1.5, self.gate_prob)))
 
     @property
     def dim(self) -> int:
