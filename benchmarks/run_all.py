@@ -56,7 +56,9 @@ def main(argv: list[str]) -> int:
         "",
     ]
     body = [frags[n].read_text(encoding="utf-8").strip() + "\n" for n in names]
-    (ROOT / "docs" / "benchmarks.md").write_text("\n".join(head) + "\n" + "\n".join(body), encoding="utf-8")
+    (ROOT / "docs" / "benchmarks.md").write_text(
+        "\n".join(head) + "\n" + "\n".join(body), encoding="utf-8"
+    )
     if failed:
         print("failed: " + ", ".join(failed), file=sys.stderr)
         return 1

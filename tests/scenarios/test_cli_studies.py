@@ -16,7 +16,13 @@ TINY = str(Path(__file__).resolve().parent.parent / "data" / "tiny.yaml")
 def test_run_command_writes_results(tmp_path, capsys):
     assert main(["run", TINY, "-o", str(tmp_path / "r"), "--seed", "3", "-q"]) == 0
     names = {p.name for p in (tmp_path / "r").iterdir()}
-    assert {"events.parquet", "summary.json", "run.json", "report.html", "trajectories.parquet"} <= names
+    assert {
+        "events.parquet",
+        "summary.json",
+        "run.json",
+        "report.html",
+        "trajectories.parquet",
+    } <= names
     summary = json.loads((tmp_path / "r" / "summary.json").read_text())
     assert summary["launched"]["value"] == 4
 
@@ -26,7 +32,10 @@ def test_mc_command_and_report(tmp_path, capsys):
     assert main(["mc", TINY, "-n", "3", "-o", str(out), "--workers", "1", "--seed", "5"]) == 0
     assert pq.read_table(out / "replications.parquet").num_rows == 3
     agg = json.loads((out / "aggregate.json").read_text())
-    assert "leakers" in agg and agg["leakers"]["ci_low"] <= agg["leakers"]["mean"] <= agg["leakers"]["ci_high"]
+    assert (
+        "leakers" in agg
+        and agg["leakers"]["ci_low"] <= agg["leakers"]["mean"] <= agg["leakers"]["ci_high"]
+    )
     assert (out / "report.html").exists()
 
 

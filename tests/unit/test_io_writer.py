@@ -50,7 +50,12 @@ def test_interrupted_rewrite_keeps_previous(tmp_path):
 
 
 def test_flatten_summary():
-    s = {"a": {"value": 1, "unit": "m"}, "b": {"x": {"value": 2.5, "unit": "s"}}, "c": "text", "d": 3}
+    s = {
+        "a": {"value": 1, "unit": "m"},
+        "b": {"x": {"value": 2.5, "unit": "s"}},
+        "c": "text",
+        "d": 3,
+    }
     assert flatten_summary(s) == {"a": 1.0, "b.x": 2.5, "d": 3.0}
 
 

@@ -113,7 +113,10 @@ class EventBatch:
         if not batches:
             return EventBatch.empty()
         return EventBatch(
-            **{f.name: np.concatenate([getattr(b, f.name) for b in batches]) for f in fields(EventBatch)}
+            **{
+                f.name: np.concatenate([getattr(b, f.name) for b in batches])
+                for f in fields(EventBatch)
+            }
         )
 
     def columns(self) -> dict[str, np.ndarray]:

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pymap3d
 
-
 __all__ = [
     "LocalFrame",
     "ecef_to_geodetic",
@@ -76,7 +75,9 @@ class LocalFrame:
 
     def __post_init__(self) -> None:
         object.__setattr__(
-            self, "origin_ecef_m", geodetic_to_ecef(self.lat_deg, self.lon_deg, self.alt_m).reshape(3)
+            self,
+            "origin_ecef_m",
+            geodetic_to_ecef(self.lat_deg, self.lon_deg, self.alt_m).reshape(3),
         )
         object.__setattr__(self, "rot", enu_rotation(self.lat_deg, self.lon_deg))
         object.__setattr__(self, "rot_t", np.ascontiguousarray(self.rot.T))
@@ -102,7 +103,9 @@ class LocalFrame:
         return self.rot @ np.asarray(cov_ecef, float) @ self.rot_t
 
     # geodetic ----------------------------------------------------------------
-    def geodetic_to_enu(self, lat_deg: ArrayLike, lon_deg: ArrayLike, alt_m: ArrayLike) -> np.ndarray:
+    def geodetic_to_enu(
+        self, lat_deg: ArrayLike, lon_deg: ArrayLike, alt_m: ArrayLike
+    ) -> np.ndarray:
         return self.ecef_to_enu(geodetic_to_ecef(lat_deg, lon_deg, alt_m))
 
     def enu_to_geodetic(self, pos_enu_m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
