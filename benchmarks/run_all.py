@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ORDER = ["flight", "tracking", "wta", "flyout", "chain", "mc"]
+ORDER = ["flight", "tracking", "wta", "flyout", "chain", "mc", "scenario", "report"]
 
 
 def cpu_model() -> str:
@@ -29,8 +29,9 @@ def cpu_model() -> str:
 
 
 def main(argv: list[str]) -> int:
-    only = set(argv)
-    scripts = sorted((ROOT / "benchmarks").glob("bench_*.py"))
+    assemble_only = "--assemble-only" in argv  # join the existing fragments, run nothing
+    only = {a for a in argv if not a.startswith("--")}
+    scripts = [] if assemble_only else sorted((ROOT / "benchmarks").glob("bench_*.py"))
     failed = []
     for script in scripts:
         area = script.stem.removeprefix("bench_")
