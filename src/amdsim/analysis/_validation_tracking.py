@@ -20,73 +20,14 @@ from scipy.stats import chi2
 
 from amdsim.analysis._validation_physics import CheckRow
 from amdsim.tracking.filters import EkfFilter, UkfFilter, ekf_update, ukf_update
-from amdsim.tracking.models import MotionModel
+from amdsim.tracking.reference import R_VAR as _R
+from amdsim.tracking.reference import FallingBody as _FallingBody
+from amdsim.tracking.reference import slant_range as _h
+from amdsim.tracking.reference import slant_range_jacobian as _h_jac
 
 __all__ = ["tracking_rows"]
 
-_GAMMA, _M, _A, _R = 5e-5, 1e5, 1e5, 1e4
 _SRC = "Athans, Wishner & Bertolini 1968; Julier & Uhlmann 2004 (published finding)"
-
-
-class _FallingBody(MotionModel):
-    """The 1968 dynamics, RK4 with sub-steps of at most ``h`` seconds; EKF Jacobian by the
-    second-order series of ``exp(A h)`` per sub-step."""
-
-    dim = 3
-
-    def __init__(self, h: float = 0.05):
-        self.h = h
-
-    def _f(self, x: np.ndarray) -> np.ndarray:
-        out = np.zeros_like(x)
-        out[:, 0] = -x[:, 1]
-        out[:, 1] = -np.exp(-_GAMMA * x[:, 0]) * x[:, 1] ** 2 * x[:, 2]
-        return out
-
-    def _jac(self, x: np.ndarray) -> np.ndarray:
-        e = np.exp(-_GAMMA * x[:, 0])
-        a = np.zeros((x.shape[0], 3, 3))
-        a[:, 0, 1] = -1.0
-        a[:, 1, 0] = _GAMMA * e * x[:, 1] ** 2 * x[:, 2]
-        a[:, 1, 1] = -2.0 * e * x[:, 1] * x[:, 2]
-        a[:, 1, 2] = -e * x[:, 1] ** 2
-        return a
-
-    def _rk4(self, x: np.ndarray, h: float) -> np.ndarray:
-        k1 = self._f(x)
-        k2 = self._f(x + h / 2 * k1)
-        k3 = self._f(x + h / 2 * k2)
-        k4 = self._f(x + h * k3)
-        return x + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
-
-    def propagate(self, x: np.ndarray, dt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        n = int(np.ceil(float(np.max(dt)) / self.h))
-        h = float(np.max(dt)) / n
-        f = np.broadcast_to(np.eye(3), (x.shape[0], 3, 3)).copy()
-        for _ in range(n):
-            a = self._jac(x) * h
-            f = (np.eye(3) + a + 0.5 * a @ a) @ f
-            x = self._rk4(x, h)
-        return x, f
-
-    def propagate_points(self, x: np.ndarray, dt: np.ndarray) -> np.ndarray:
-        n = int(np.ceil(float(np.max(dt)) / self.h))
-        for _ in range(n):
-            x = self._rk4(x, float(np.max(dt)) / n)
-        return x
-
-    def noise(self, x: np.ndarray, dt: np.ndarray) -> np.ndarray:
-        return np.zeros((x.shape[0], 3, 3))
-
-
-def _h(x: np.ndarray) -> np.ndarray:
-    return np.sqrt(_M**2 + (x[:, 0] - _A) ** 2)[:, None]
-
-
-def _h_jac(x: np.ndarray) -> np.ndarray:
-    out = np.zeros((x.shape[0], 1, 3))
-    out[:, 0, 0] = (x[:, 0] - _A) / _h(x)[:, 0]
-    return out
 
 
 def _athans(n_runs: int, n_steps: int = 60, seed: int = 1) -> dict[str, dict[str, float]]:
