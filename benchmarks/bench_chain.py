@@ -150,6 +150,29 @@ def machine() -> str:
     return f"{cpu}, nproc {os.cpu_count()}, load average {load:.1f} at start, Python {platform.python_version()}"
 
 
+def stage_exponents(sweep: list[dict[str, Any]]) -> list[str]:
+    """Per-stage table: seconds at each n and the log-log slope over the two largest runs
+    (where the per-object work dominates the fixed per-step cost); a slope near 2 would flag
+    a stage quadratic in the number of objects."""
+    if len(sweep) < 2:
+        return []
+    runs = sorted(sweep, key=lambda r: r["n"])
+    names = sorted(
+        {k for r in runs for k in r["stages_s"]}, key=lambda k: -runs[-1]["stages_s"].get(k, 0.0)
+    )
+    head = "| stage | " + " | ".join(f"n={r['n']:,} s" for r in runs) + " | slope, last two |"
+    out = ["Per stage (wall s):", "", head, "|---|" + "---|" * (len(runs) + 1)]
+    a, b = runs[-2], runs[-1]
+    for name in names:
+        ta, tb = a["stages_s"].get(name, 0.0), b["stages_s"].get(name, 0.0)
+        slope = (
+            f"{np.log(tb / ta) / np.log(b['n'] / a['n']):.2f}" if ta > 0.05 and tb > 0.05 else "-"
+        )
+        cells = " | ".join(f"{r['stages_s'].get(name, 0.0):.1f}" for r in runs)
+        out.append(f"| {name} | {cells} | {slope} |")
+    return [*out, ""]
+
+
 def write_md(
     head: dict[str, Any] | None, sweep: list[dict[str, Any]], k: float, cmd: str, mach: str
 ) -> str:
@@ -196,6 +219,7 @@ def write_md(
                 f"| {r['n']:,} | {r['sim_s']:.0f} | {r['wall_s']:.1f} | {r['ratio']:.2f}x | {r['peak_rss_gb']:.2f} |"
             )
         lines += ["", f"Fitted exponent (wall ~ n^k, log-log least squares): **k = {k:.2f}**.", ""]
+        lines += stage_exponents(sweep)
     return "\n".join(lines) + "\n"
 
 

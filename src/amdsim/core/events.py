@@ -90,14 +90,13 @@ class EventBatch:
         if len(lengths) > 1:
             raise ValueError(f"event columns of different lengths: {sorted(lengths)}")
         n = lengths.pop() if lengths else 1
-        out: dict[str, np.ndarray] = {"t_s": np.broadcast_to(t, (n,)).astype(float)}
+        out: dict[str, np.ndarray] = {"t_s": _column(t, n, float, np.nan)}
         out["kind"] = np.full(n, kind, dtype=object)
         for c in _INT_COLS:
-            out[c] = np.broadcast_to(np.asarray(cols.pop(c, -1), dtype=np.int64), (n,)).copy()
+            out[c] = _column(cols.pop(c, None), n, np.int64, -1)
         for c in _FLOAT_COLS:
-            out[c] = np.broadcast_to(np.asarray(cols.pop(c, np.nan), dtype=float), (n,)).copy()
-        reason = cols.pop("reason", "")
-        out["reason"] = np.broadcast_to(np.asarray(reason, dtype=object), (n,)).copy()
+            out[c] = _column(cols.pop(c, None), n, float, np.nan)
+        out["reason"] = _column(cols.pop("reason", None), n, object, "")
         if cols:
             raise TypeError(f"unknown event columns: {sorted(cols)}")
         return EventBatch(**out)
@@ -121,6 +120,17 @@ class EventBatch:
 
     def columns(self) -> dict[str, np.ndarray]:
         return {f.name: getattr(self, f.name) for f in fields(EventBatch)}
+
+
+def _column(v: Any, n: int, dtype: Any, fill: Any) -> np.ndarray:
+    """A fresh length-``n`` column: ``fill`` when absent, a scalar repeated, or a copy of an
+    array (never a view of the caller's data)."""
+    if v is None:
+        return np.full(n, fill, dtype=dtype)
+    a = np.asarray(v, dtype=dtype)
+    if a.ndim == 0:
+        return np.full(n, a[()], dtype=dtype)
+    return np.array(a.reshape(n), dtype=dtype, copy=True)
 
 
 def _make_empty() -> EventBatch:

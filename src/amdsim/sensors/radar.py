@@ -90,7 +90,7 @@ class Radar:
         el = np.arctan2(rel[:, 2], np.hypot(rel[:, 0], rel[:, 1]))
         t = self.rtype
         visible, el_app, _ = horizon_geometry(rel, self.height_m, self.earth_radius_m)
-        daz = np.angle(np.exp(1j * (az - self.boresight_az_rad)))
+        daz = _wrap_pi(az - self.boresight_az_rad)
         cover = (
             visible
             & (rng_m >= t.min_range_m)
@@ -163,7 +163,7 @@ class Radar:
             ]
         )
         r_m = np.abs(r_m)
-        a = np.angle(np.exp(1j * a))
+        a = _wrap_pi(a)
         pos, cov = self.measure(r_m, a, e)
         n = n_hit + n_fa
         det = Detections(
@@ -179,6 +179,11 @@ class Radar:
             ),
         )
         return det, n_hit
+
+
+def _wrap_pi(a: np.ndarray) -> np.ndarray:
+    """Angles wrapped to [-pi, pi)."""
+    return np.remainder(a + np.pi, 2.0 * np.pi) - np.pi
 
 
 def polar_to_local(range_m: np.ndarray, az_rad: np.ndarray, el_rad: np.ndarray) -> np.ndarray:

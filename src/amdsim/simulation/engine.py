@@ -152,6 +152,14 @@ class _Engine:
         self.sampler = _Sampler(sample_period_s)
         self.picture = self._build_picture() if len(sc.radars) else None
         self.defence = self._build_defence() if len(sc.batteries) else None
+        self._view: tuple[ThreatState | None, Any] = (None, None)
+
+    def _truth(self, state: ThreatState) -> Any:
+        """:func:`truth_view` of ``state``, computed once per state (states are immutable:
+        every stage that changes one returns a new object)."""
+        if self._view[0] is not state:
+            self._view = (state, truth_view(state, self.frame))
+        return self._view[1]
 
     def _build_picture(self) -> _Picture:
         from amdsim.sensors import build_radars
@@ -206,7 +214,7 @@ class _Engine:
         pic = self.picture
         dets = None
         if pic is not None:
-            view = truth_view(state, self.frame)
+            view = self._truth(state)
             dets, ev = pic.radars.detect(
                 t, self.dt, view.ids, view.pos_m, view.vel_mps, view.rcs_m2, pic.rngs
             )
@@ -218,8 +226,8 @@ class _Engine:
         if pic is not None and dets is not None and len(dets):
             pic.tracks, ev = pic.tracker.update(pic.tracks, dets, t1)
             check_tracks(pic.tracks, t1, cheap=not self.check)
-            log.append(label_track_inits(ev, truth_view(state, self.frame)))
-            v1 = truth_view(state, self.frame)
+            log.append(label_track_inits(ev, self._truth(state)))
+            v1 = self._truth(state)
             pic.scorer.update(t1, v1.ids, v1.pos_m, v1.vel_mps, pic.tracks)
         if self.defence is not None and pic is not None:
             state = self._defend(self.defence, pic, state, t, log)
@@ -240,7 +248,7 @@ class _Engine:
 
         t1 = t + self.dt
         if len(d.flyouts):
-            v1 = truth_view(state, self.frame)
+            v1 = self._truth(state)
             d.flyouts, out, ev = fly_interceptors(
                 d.flyouts, t, self.dt, pic.tracks, v1.ids, v1.pos_m, v1.vel_mps, d.kill_rng,
                 origin_alt_m=float(self.frame.alt_m),
@@ -343,7 +351,7 @@ class _Engine:
                     self.sampler.tracks, t_s=np.full(k, t), track_id=tr.track_id[c].astype(np.int64),
                     x_m=s[:, 0], y_m=s[:, 1], z_m=s[:, 2], vx_mps=s[:, 3], vy_mps=s[:, 4], vz_mps=s[:, 5],
                 )  # fmt: skip
-        view = truth_view(state, self.frame)
+        view = self._truth(state)
         n = len(view)
         if n == 0:
             return

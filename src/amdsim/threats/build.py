@@ -109,13 +109,18 @@ def make_threats(
     launch = geodetic_to_ecef(llat, llon, arr(launch_alt_m)).reshape(n, 3)
     aim = geodetic_to_ecef(alat, alon, np.zeros(n)).reshape(n, 3)
     if check_range and n:
-        from amdsim.scenario.checks import ground_distance_m
+        from pymap3d.vincenty import vdist
 
-        for i in range(n):
-            t = types.types[tix[i]]
+        # Vincenty's inverse (as ground_distance_m), all threats in one vectorised call
+        same = (llat == alat) & (llon == alon)
+        d = np.where(same, 0.0, np.asarray(vdist(llat, llon, alat, alon)[0], float).reshape(n))
+        lo = np.array([t.min_range_m for t in types.types], float)[tix]
+        hi = np.array([t.max_range_m for t in types.types], float)[tix]
+        out = np.flatnonzero((d < lo) | (d > hi))
+        if out.size:  # the first offender, with the type's own message
+            i = int(out[0])
             who = raid_names[raid[i]] if raid_names is not None and raid[i] >= 0 else f"threat {i}"
-            d = ground_distance_m(llat[i], llon[i], alat[i], alon[i])
-            t.check_range(d, f"raid {who!r}")
+            types.types[tix[i]].check_range(float(d[i]), f"raid {who!r}")
     # undispersed launch solutions, once per distinct (type, launch point, aim point)
     key = np.concatenate([tix[:, None].astype(float), launch, aim], axis=1)
     _uniq, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)

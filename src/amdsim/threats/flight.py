@@ -160,8 +160,9 @@ class ThreatFlight:
     ----------
     dt_max_s : longest RK4 sub-step (s); an ``advance`` over a longer interval is sub-stepped.
     options : terms of the equations of motion (default: full model).
-    parallel_min : use the multi-threaded kernel from this many live threats on (thread
-        start-up costs more than it saves on small batches). Results are identical.
+    parallel_min : use the multi-threaded kernel from this many threats flying in the step on
+        (thread start-up costs more than it saves on small batches; threats still waiting
+        for their launch time do not count). Results are identical.
     """
 
     def __init__(
@@ -198,7 +199,10 @@ class ThreatFlight:
         o = self.options
         kernel = (
             advance_batch
-            if np.count_nonzero(status <= FLYING) >= self.parallel_min
+            if np.count_nonzero(
+                (status == FLYING) | ((status == WAITING) & (state.t_launch_s <= t_s + dt_s))
+            )
+            >= self.parallel_min
             else advance_batch_serial
         )
         kernel(
