@@ -154,9 +154,18 @@ def _cmd_campaign(args: argparse.Namespace) -> int:
                 f"{metric}: full {row.get('full_mean')}, fast {row.get('fast_mean')} -> {verdict}"
             )
         return 0 if res.get("agree", True) else 1
-    campaign(args.spec, args.n, out_dir=args.output, **_study_kw(args))
+    result = campaign(args.spec, args.n, out_dir=args.output, mode=args.mode, **_study_kw(args))
+    summ = result.summary
+    tl = summ["total_leakers"]
+    print(
+        f"{summ['mode']} mode, {summ['replications']} replications x {summ['days']} days: "
+        f"leakers {tl['mean']:.4g} (95% CI {tl['ci_low']:.4g} to {tl['ci_high']:.4g})"
+        + (f", {summ['engine_runs']} engine runs" if "engine_runs" in summ else "")
+    )
+    for f in summ.get("failures", []):
+        print(f"replication {f['replication']} failed (seed {f['seed']}): {f['error']}")
     print(f"report written to {write_campaign_report(args.output)}")
-    return 0
+    return 0 if not summ.get("failures") else 1
 
 
 def _cmd_site(args: argparse.Namespace) -> int:
@@ -207,10 +216,16 @@ def _add_analysis_commands(sub: Any) -> None:
     _add_study_options(cp, 100)
     cp.set_defaults(func=_cmd_compare)
 
-    ca = sub.add_parser("campaign", help="multi-day stockpile campaign (fast engagement mode)")
+    ca = sub.add_parser("campaign", help="multi-day stockpile campaign (fast or full mode)")
     ca.add_argument("spec", help="campaign spec YAML (or a scenario with --check)")
     ca.add_argument(
         "--check", action="store_true", help="cross-check fast mode against the full simulation"
+    )
+    ca.add_argument(
+        "--mode",
+        choices=("fast", "full"),
+        default=None,
+        help="engagement tables (fast) or the engine every day (full); default: the spec's mode",
     )
     _add_study_options(ca, 200)
     ca.set_defaults(func=_cmd_campaign)

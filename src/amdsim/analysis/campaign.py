@@ -1,9 +1,14 @@
-"""Multi-day campaigns: stock depletion, leakage and cost per day, in fast engagement mode.
+"""Multi-day campaigns: stock depletion, leakage and cost per day.
 
-Each day's threats are engaged with the per-type tables of
+Two engagement modes, chosen per study (``mode`` in the spec, ``--mode`` on the command
+line): ``fast`` (below) and ``full``, which flies every day of every replication with the
+engine (:mod:`amdsim.analysis.campaign_full`); both write the same outputs.
+
+Fast mode: each day's threats are engaged with the per-type tables of
 :mod:`amdsim.analysis.campaign_tables` (derived from the full engine). Per threat:
 it endangers an asset with probability λ; an endangering threat is engaged with
-probability q by an interceptor type drawn from the type's shares, and needs up to m
+probability q (one bound for open ground with probability q_o) by an interceptor type
+drawn from the type's shares, and needs up to m
 rounds (shoot-look-shoot: until the first kill; salvo: m at once), each killing with
 probability pk. Rounds come out of that interceptor type's stock in arrival order; a
 threat finding too few rounds gets what is left (possibly none). An endangering threat
@@ -14,9 +19,10 @@ none. All draws come from ``RngStreams(replication seed)``, per day.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -33,13 +39,18 @@ from amdsim.analysis.stats import mean_ci, wilson
 from amdsim.core.rng import RngStreams
 
 __all__ = [
+    "MODES",
     "CampaignResult",
     "CampaignSpec",
     "Salvo",
     "campaign",
+    "day_counts",
     "engage_day",
     "load_campaign_spec",
 ]
+
+MODES = ("fast", "full")
+"""Engagement modes of a campaign study."""
 
 
 class Salvo(BaseModel):
@@ -56,7 +67,11 @@ class Salvo(BaseModel):
 
 
 class CampaignSpec(BaseModel):
-    """A campaign (YAML-able): days, salvos, stockpiles, resupply, engagement table."""
+    """A campaign (YAML-able): days, salvos, stockpiles, resupply, engagement table.
+
+    ``mode``: ``fast`` (engagement tables) or ``full`` (every day flown by the engine on
+    ``scenario``; at most ``max_engine_runs`` engine runs per study, checked up front).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -69,6 +84,8 @@ class CampaignSpec(BaseModel):
     table: EngagementTable | None = None
     scenario: str | None = None
     derive_n: Annotated[int, Field(ge=1)] = 30
+    mode: Literal["fast", "full"] = "fast"
+    max_engine_runs: Annotated[int, Field(ge=1)] = 20_000
 
     @model_validator(mode="after")
     def _check(self) -> CampaignSpec:
@@ -77,6 +94,8 @@ class CampaignSpec(BaseModel):
             raise ValueError(
                 f"resupply_per_day names interceptor types without a stockpile: {unknown}"
             )
+        if self.mode == "full" and self.scenario is None:
+            raise ValueError("mode: full needs the `scenario` whose raids are flown every day")
         if self.table is None and self.scenario is None:
             raise ValueError("give an engagement `table` or a `scenario` to derive it from")
         return self
@@ -127,13 +146,15 @@ def engage_day(
     rows: list[EngagementRow] = [table.rows[t] for t in types]
     lam = np.array([r.p_endanger for r in rows])[kind] if n else np.zeros(0)
     q = np.array([r.p_engage for r in rows])[kind] if n else np.zeros(0)
+    q_o = np.array([r.p_engage_open for r in rows])[kind] if n else np.zeros(0)
     pk = np.array([r.pk for r in rows])[kind] if n else np.zeros(0)
     m_max = max((r.max_shots for r in rows), default=1)
     m = np.array([r.max_shots for r in rows], int)[kind] if n else np.zeros(0, int)
     salvo = np.array([r.doctrine == "salvo" for r in rows])[kind] if n else np.zeros(0, bool)
     u = rng.random((n, 3 + m_max))
     endanger = u[:, 0] < lam
-    engage = endanger & (u[:, 1] < q)
+    # threats bound for open ground are engaged with q_o (rounds spent, no leaker saved)
+    engage = np.where(endanger, u[:, 1] < q, u[:, 1] < q_o)
     shot_kills = (u[:, 3:] < pk[:, None]) & (np.arange(m_max)[None, :] < m[:, None])
     first = np.where(shot_kills.any(axis=1), np.argmax(shot_kills, axis=1), m_max)
     need = np.where(salvo, m, np.minimum(first + 1, m))
@@ -176,14 +197,21 @@ def engage_day(
     }
 
 
-def _day_counts(spec: CampaignSpec, day: int, rng: np.random.Generator) -> dict[str, int]:
+def day_counts(
+    salvos: Sequence[Salvo], days: int, day: int, rng: np.random.Generator
+) -> dict[str, int]:
+    """Threats launched per type on ``day`` (both modes draw them from the same stream)."""
     counts: dict[str, int] = {}
-    for s in spec.salvos:
-        last = s.last_day if s.last_day is not None else spec.days
+    for s in salvos:
+        last = s.last_day if s.last_day is not None else days
         if s.first_day <= day <= last:
             c = int(rng.poisson(s.per_day)) if s.poisson else round(s.per_day)
             counts[s.threat] = counts.get(s.threat, 0) + c
     return counts
+
+
+def _day_counts(spec: CampaignSpec, day: int, rng: np.random.Generator) -> dict[str, int]:
+    return day_counts(spec.salvos, spec.days, day, rng)
 
 
 @dataclass(frozen=True)
@@ -192,7 +220,8 @@ class CampaignResult:
 
     rows: dict[str, np.ndarray]
     summary: dict[str, Any]
-    table: EngagementTable
+    table: EngagementTable | None
+    """The engagement table (fast mode); ``None`` in full mode."""
 
 
 def campaign(
@@ -201,19 +230,33 @@ def campaign(
     out_dir: str | Path | None = None,
     seed: int = 0,
     table: EngagementTable | None = None,
+    mode: str | None = None,
     **derive_kw: Any,
 ) -> CampaignResult:
-    """Run ``n`` replications of the campaign in fast mode.
+    """Run ``n`` replications of the campaign in ``mode`` (default: the spec's ``mode``).
 
-    The engagement table is ``table``, else ``spec.table``, else derived from
+    Fast mode: the engagement table is ``table``, else ``spec.table``, else derived from
     ``spec.scenario`` with :func:`~amdsim.analysis.campaign_tables.engagement_table_from_scenario`
     (``spec.derive_n`` full runs per threat type; ``derive_kw`` go to it: workers, cluster,
-    run_fn, progress). Writes ``campaign.parquet`` (replication, day, interceptor_type,
-    stock, rounds, unmet, leakers, cost_usd), ``campaign.json`` (summary) and
-    ``engagement_table.json``.
+    run_fn, progress). Full mode: every day flown by the engine
+    (:mod:`amdsim.analysis.campaign_full`; ``derive_kw`` go to its study: workers, cluster,
+    progress, and ``run_fn`` replaces the engine; ``scenario`` a loaded scenario instead of
+    ``spec.scenario``). Writes ``campaign.parquet`` (replication, day, interceptor_type,
+    stock, rounds, unmet, leakers, cost_usd; full mode adds value_lost), ``campaign.json``
+    (summary) and, in fast mode, ``engagement_table.json``; full mode keeps its checkpoint
+    in ``runs/`` and resumes from it.
     """
     sp = load_campaign_spec(spec) if isinstance(spec, (str, Path)) else spec
     n = check_n(n)
+    mode = sp.mode if mode is None else mode
+    if mode not in MODES:
+        raise StudyInputError(f"campaign mode must be one of {list(MODES)} (got {mode!r})")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise StudyInputError(f"seed must be a non-negative integer (got {seed!r})")
+    seed = int(seed)
+    if mode == "full":
+        return _campaign_full(sp, n, out_dir, seed, **derive_kw)
+    derive_kw.pop("scenario", None)
     out = prepare_out_dir(out_dir) if out_dir is not None else None
     tab = table or sp.table
     if tab is None:
@@ -281,20 +324,57 @@ def campaign(
     summary = _summarise(sp, types, stockout, leak_day, cost_day, n, seed)
     summary["unlimited_interceptor_types"] = sorted(fired_types - set(types))
     if out is not None:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        tmp = out / "campaign.parquet.tmp"
-        pq.write_table(
-            pa.table(
-                {k: (v.astype(str) if k == "interceptor_type" else v) for k, v in rows.items()}
-            ),
-            tmp,
-        )
-        tmp.replace(out / "campaign.parquet")
-        write_json(out / "campaign.json", summary)
+        _write_outputs(out, rows, summary)
         (out / "engagement_table.json").write_text(tab.model_dump_json(indent=2))
     return CampaignResult(rows, summary, tab)
+
+
+def _write_outputs(out: Path, rows: dict[str, np.ndarray], summary: dict[str, Any]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    tmp = out / "campaign.parquet.tmp"
+    pq.write_table(
+        pa.table({k: (v.astype(str) if k == "interceptor_type" else v) for k, v in rows.items()}),
+        tmp,
+    )
+    tmp.replace(out / "campaign.parquet")
+    write_json(out / "campaign.json", summary)
+
+
+def _campaign_full(
+    sp: CampaignSpec, n: int, out_dir: str | Path | None, seed: int, **kw: Any
+) -> CampaignResult:
+    from amdsim.analysis.campaign_full import full_rows, run_full_campaign
+
+    out = prepare_out_dir(out_dir) if out_dir is not None else None
+    job, study = run_full_campaign(sp, n, out, seed, **kw)
+    if not study.columns["replication"].size:
+        first = study.failures[0] if study.failures else {}
+        raise StudyInputError(
+            f"every replication of the full campaign failed; replication "
+            f"{first.get('replication')} (seed {first.get('seed')}): {first.get('error')}"
+        )
+    rows, stockout, leak_day, cost_day, value_day = full_rows(job, study)
+    stocked = [t for t, _ in job.stockpile]
+    n_ok = int(study.columns["replication"].size)
+    summary = _summarise(sp, stocked, stockout, leak_day, cost_day, n_ok, seed)
+    summary["mode"] = "full"
+    for d, row in enumerate(summary["per_day"]):
+        vm, _, vlo, vhi = mean_ci(value_day[:, d])
+        row["value_lost"] = {"mean": vm, "ci_low": vlo, "ci_high": vhi}
+    vm, _, vlo, vhi = mean_ci(value_day.sum(axis=1))
+    summary["total_value_lost"] = {"mean": vm, "ci_low": vlo, "ci_high": vhi}
+    summary["unlimited_interceptor_types"] = sorted(set(job.round_types) - set(stocked))
+    day_runs = [study.columns.get(f"day.{d}.engine_runs") for d in range(1, sp.days + 1)]
+    summary["engine_runs"] = int(sum(float(x.sum()) for x in day_runs if x is not None))
+    summary["unit_cost_usd"] = dict(job.unit_cost_usd)
+    summary["failures"] = [
+        {k: f[k] for k in ("replication", "seed", "error")} for f in study.failures
+    ]
+    if out is not None:
+        _write_outputs(out, rows, summary)
+    return CampaignResult(rows, summary, None)
 
 
 def _summarise(

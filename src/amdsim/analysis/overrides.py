@@ -105,9 +105,7 @@ def with_overrides(scenario: Any, overrides: Mapping[str, Any]) -> Any:
 
 
 def portable(scenario: Any) -> Any:
-    """A copy safe to pickle to worker processes: a pydantic scenario is rebuilt from its
-    fields, which drops caches such as the resolved catalog (read-only mapping proxies
-    do not pickle); it is resolved again, once per task, in the worker."""
-    if _is_pydantic(scenario):
-        return type(scenario).model_validate(scenario.model_dump())
+    """The scenario as it is sent to worker processes: a loaded scenario pickles with its
+    resolved catalog (``Catalog.__reduce__`` turns the read-only mapping proxies into
+    dicts), so workers do not resolve the catalog again."""
     return scenario

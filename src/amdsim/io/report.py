@@ -248,7 +248,9 @@ def write_campaign_report(campaign_dir: str | Path) -> Path:
     d = check_dir(campaign_dir, ("campaign.parquet",), "campaign")
     from amdsim.io._report_studies import campaign_section
 
-    title, sub = _study_title(d, "campaign")
+    summ = read_json(d / "campaign.json") if (d / "campaign.json").is_file() else {}
+    mode = summ.get("mode") if isinstance(summ, dict) else None
+    title, sub = _study_title(d, f"campaign ({mode} mode)" if mode else "campaign")
     return _write(d, title, sub, campaign_section(d))
 
 
