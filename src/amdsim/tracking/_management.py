@@ -12,19 +12,74 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from amdsim.core.events import EventBatch
+from amdsim.tracking import _kernels as kern
 from amdsim.tracking.filters import mixture_moments
 
 if TYPE_CHECKING:
     from amdsim.tracking.tracker import Tracker
 
-__all__ = ["confirm", "initiate", "manage", "prune"]
+__all__ = ["EventRows", "confirm", "initiate", "manage", "mixture_fast", "prune"]
+
+
+class EventRows:
+    """``track_init`` / ``track_drop`` rows collected over a tracker update and built into one
+    :class:`EventBatch` at the end (the same rows, in the same order, as concatenating one
+    batch per call, without the per-batch cost)."""
+
+    def __init__(self) -> None:
+        self._chunks: list[tuple[str, float, np.ndarray, np.ndarray, str]] = []
+
+    def add(self, kind: str, t: float, ids: np.ndarray, pos: np.ndarray, reason: str = "") -> None:
+        self._chunks.append((kind, t, ids, pos, reason))
+
+    def batch(self) -> EventBatch:
+        c = self._chunks
+        if not c:
+            return EventBatch.empty()
+        if len(c) == 1:
+            kind, t, ids, pos, reason = c[0]
+            return EventBatch.make(kind, t, track_id=ids, pos_m=pos, reason=reason)
+        lens = [k[2].shape[0] for k in c]
+        cols = EventBatch.make(
+            "track_init",
+            np.repeat([k[1] for k in c], lens),
+            track_id=np.concatenate([k[2] for k in c]),
+            pos_m=np.concatenate([k[3] for k in c]),
+            reason=np.repeat(np.array([k[4] for k in c], object), lens),
+        ).columns()
+        cols["kind"] = np.repeat(np.array([k[0] for k in c], object), lens)
+        return EventBatch(**cols)
+
+
+def mixture_fast(mu: np.ndarray, ms: np.ndarray, mc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`amdsim.tracking.filters.mixture_moments` (its Numba kernel when enabled)."""
+    if kern.ENABLED and ms.shape[1] > 1:
+        return kern.mixture(mu, ms, mc)  # type: ignore[no-any-return]
+    return mixture_moments(mu, ms, mc)
+
+
+def _pos_var(mu: np.ndarray, ms: np.ndarray, mc: np.ndarray) -> np.ndarray:
+    """Mean position variance (trace / 3) of each track's mixture."""
+    if kern.ENABLED:
+        p = kern.mixture_pos(mu, ms, mc)[1]
+    else:
+        p = mixture_moments(mu, ms, mc)[1][:, 0:3, 0:3]
+    return np.trace(p, axis1=1, axis2=2) / 3.0  # type: ignore[no-any-return]
 
 
 def manage(
-    tr: Tracker, s: dict[str, Any], hit: np.ndarray, t: float, sensor: int
+    tr: Tracker,
+    s: dict[str, Any],
+    hit: np.ndarray,
+    t: float,
+    sensor: int,
+    out: EventRows | None = None,
 ) -> list[EventBatch]:
     """Count one scan of ``sensor`` at ``t`` (``hit``: track updated), then confirm and
-    delete; returns the ``track_init`` / ``track_drop`` events."""
+    delete; returns the ``track_init`` / ``track_drop`` events (with the kernels enabled and
+    ``out`` given, adds them to ``out`` instead)."""
+    if kern.ENABLED:
+        return _manage_kernel(tr, s, hit, t, sensor, True, out)
     bit = np.int64(1) << np.int64(min(sensor, 62))
     counted = hit | ((s["sensors"] & bit) != 0)
     mask_n = np.uint64((1 << tr.confirm_n) - 1)
@@ -38,15 +93,17 @@ def manage(
     return confirm(tr, s, t) + prune(tr, s, t)
 
 
-def prune(tr: Tracker, s: dict[str, Any], t: float) -> list[EventBatch]:
+def prune(
+    tr: Tracker, s: dict[str, Any], t: float, out: EventRows | None = None
+) -> list[EventBatch]:
     """Delete tracks (M-of-N out of reach, misses, coast, covariance growth)."""
+    if kern.ENABLED:
+        return _manage_kernel(tr, s, np.zeros(len(s["ids"]), bool), t, 0, False, out)
     events: list[EventBatch] = []
     n_hits = np.bitwise_count(s["hist"]).astype(np.int64)
     tent = s["status"] == 0
     conf = s["status"] == 1
-    pos_var = (
-        np.trace(mixture_moments(s["mu"], s["ms"], s["mc"])[1][:, 0:3, 0:3], axis1=1, axis2=2) / 3.0
-    )
+    pos_var = _pos_var(s["mu"], s["ms"], s["mc"])
     reasons = [
         ("misses", conf & (s["misses"] >= tr.max_misses)),
         ("coast", (t - s["t_upd"]) > tr.max_coast_s),
@@ -59,7 +116,7 @@ def prune(tr: Tracker, s: dict[str, Any], t: float) -> list[EventBatch]:
     for reason, cond in reasons:
         drop = cond & conf & ~dead
         if drop.any():
-            x = x if x is not None else mixture_moments(s["mu"], s["ms"], s["mc"])[0]
+            x = x if x is not None else mixture_fast(s["mu"], s["ms"], s["mc"])[0]
             events.append(
                 EventBatch.make(
                     "track_drop", t, track_id=s["ids"][drop], pos_m=x[drop, 0:3], reason=reason
@@ -67,30 +124,79 @@ def prune(tr: Tracker, s: dict[str, Any], t: float) -> list[EventBatch]:
             )
         dead |= cond
     if dead.any():
-        for k in (
-            "ids",
-            "ms",
-            "mc",
-            "mu",
-            "status",
-            "t_upd",
-            "t_state",
-            "hist",
-            "n_counted",
-            "misses",
-            "sensors",
-        ):
+        for k in _KEYS:
             s[k] = s[k][~dead]
     return events
 
 
-def confirm(tr: Tracker, s: dict[str, Any], t: float) -> list[EventBatch]:
-    """Promote tentative tracks with at least M hits in their history."""
+_KEYS = (
+    "ids",
+    "ms",
+    "mc",
+    "mu",
+    "status",
+    "t_upd",
+    "t_state",
+    "hist",
+    "n_counted",
+    "misses",
+    "sensors",
+)
+_REASONS = ((kern.MISSES, "misses"), (kern.COAST, "coast"), (kern.COVARIANCE, "covariance"))
+
+
+def _manage_kernel(
+    tr: Tracker,
+    s: dict[str, Any],
+    hit: np.ndarray,
+    t: float,
+    sensor: int,
+    count: bool,
+    out: EventRows | None,
+) -> list[EventBatch]:
+    """:func:`manage` (``count``) or :func:`prune` through :func:`kern.manage_tracks`: the
+    same counting, confirmation, deletion and events, one pass over the tracks."""
+    if len(s["ids"]) == 0:
+        return []
+    rows = out if out is not None else EventRows()
+    new_conf, code, pos = kern.manage_tracks(
+        s["hist"], s["n_counted"], s["misses"], s["sensors"], s["t_upd"], s["status"],
+        s["mu"], s["ms"], s["mc"], hit, np.int64(1) << np.int64(min(sensor, 62)), t, count,
+        tr.confirm_m, tr.confirm_n, tr.max_misses,
+        -1 if tr.max_tentative_misses is None else tr.max_tentative_misses,
+        tr.max_coast_s, tr.max_pos_sigma_m**2,
+    )  # fmt: skip
+    if new_conf.any():
+        rows.add("track_init", t, s["ids"][new_conf], pos[new_conf])
+    dead = code != kern.KEEP
+    if dead.any():
+        if (code > kern.SILENT).any():
+            for c, reason in _REASONS:
+                sel = code == c
+                if sel.any():
+                    rows.add("track_drop", t, s["ids"][sel], pos[sel], reason)
+        keep = ~dead
+        for k in _KEYS:
+            s[k] = s[k][keep]
+    if out is not None:
+        return []
+    b = rows.batch()
+    return [b] if len(b) else []
+
+
+def confirm(
+    tr: Tracker, s: dict[str, Any], t: float, out: EventRows | None = None
+) -> list[EventBatch]:
+    """Promote tentative tracks with at least M hits in their history (events to ``out``
+    when given and the kernels are enabled)."""
     new_conf = (s["status"] == 0) & (np.bitwise_count(s["hist"]).astype(np.int64) >= tr.confirm_m)
     if not new_conf.any():
         return []
     s["status"] = np.where(new_conf, np.int8(1), s["status"]).astype(np.int8)
-    x = mixture_moments(s["mu"][new_conf], s["ms"][new_conf], s["mc"][new_conf])[0]
+    x = mixture_fast(s["mu"][new_conf], s["ms"][new_conf], s["mc"][new_conf])[0]
+    if out is not None and kern.ENABLED:
+        out.add("track_init", t, s["ids"][new_conf], x[:, 0:3])
+        return []
     return [EventBatch.make("track_init", t, track_id=s["ids"][new_conf], pos_m=x[:, 0:3])]
 
 
@@ -100,23 +206,34 @@ def initiate(
     """Start tentative tracks at measured positions ``z`` (covariance ``r``), zero velocity
     with ``tr.init_vel_sigma_mps`` and the model-specific extra terms' prior."""
     k, d, m = z.shape[0], tr.dim, tr.n_modes
-    x = np.zeros((k, d))
-    x[:, 0:3] = z
-    x[:, 6:] = np.asarray(tr.init_extra_mean, float)
-    p = np.zeros((k, d, d))
-    p[:, 0:3, 0:3] = r
-    idx = np.arange(3, d)
-    p[:, idx, idx] = (
-        np.concatenate([[tr.init_vel_sigma_mps] * 3, np.asarray(tr.init_extra_sigma, float)]) ** 2
-    )
-    mu0 = np.full(m, 1.0 / m)
-    ids = s["next_id"] + np.arange(k, dtype=np.int64)
     bit = np.int64(1) << np.int64(min(sensor, 62))
+    if kern.ENABLED:
+        ms, mc = kern.initial_modes(
+            np.ascontiguousarray(z, float),
+            np.ascontiguousarray(r, float),
+            m,
+            d,
+            np.asarray(tr.init_extra_mean, float),
+            float(tr.init_vel_sigma_mps),
+            np.asarray(tr.init_extra_sigma, float),
+        )
+    else:
+        x = np.zeros((k, d))
+        x[:, 0:3] = z
+        x[:, 6:] = np.asarray(tr.init_extra_mean, float)
+        p = np.zeros((k, d, d))
+        p[:, 0:3, 0:3] = r
+        idx = np.arange(3, d)
+        p[:, idx, idx] = (
+            np.concatenate([[tr.init_vel_sigma_mps] * 3, np.asarray(tr.init_extra_sigma, float)])
+            ** 2
+        )
+        ms, mc = np.repeat(x[:, None], m, axis=1), np.repeat(p[:, None], m, axis=1)
     add = dict(
-        ids=ids,
-        ms=np.repeat(x[:, None], m, axis=1),
-        mc=np.repeat(p[:, None], m, axis=1),
-        mu=np.tile(mu0, (k, 1)),
+        ids=s["next_id"] + np.arange(k, dtype=np.int64),
+        ms=ms,
+        mc=mc,
+        mu=np.full((k, m), 1.0 / m),
         status=np.zeros(k, np.int8),
         t_upd=np.full(k, t),
         t_state=np.full(k, t),

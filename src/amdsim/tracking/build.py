@@ -8,12 +8,13 @@ from typing import Any, Literal
 import numpy as np
 
 from amdsim.core.frames import LocalFrame
-from amdsim.physics.gravity import gravity_j2_ecef
 from amdsim.tracking.filters import EkfFilter, UkfFilter
 from amdsim.tracking.models import (
     BallisticDrag,
     ConstantAcceleration,
     ConstantVelocity,
+    EnuJ2Gravity,
+    FlatAltitude,
     flat_altitude_m,
     uniform_gravity,
 )
@@ -31,19 +32,11 @@ B0_SIGMA_M2PKG = 2.0e-4
 
 def enu_gravity(frame: LocalFrame) -> Callable[[np.ndarray], np.ndarray]:
     """J2 gravity in the axes of the scenario ENU frame, ``pos (n, 3) -> (n, 3)`` (m/s^2)."""
-
-    def gravity(pos_m: np.ndarray) -> np.ndarray:
-        return frame.vec_ecef_to_enu(gravity_j2_ecef(frame.enu_to_ecef(pos_m)))
-
-    return gravity
+    return EnuJ2Gravity(frame)
 
 
 def _altitude_with_offset(alt0_m: float) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    def altitude(pos_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        h, g = flat_altitude_m(pos_m)
-        return h + alt0_m, g
-
-    return altitude
+    return FlatAltitude(alt0_m)
 
 
 def make_tracker(

@@ -25,11 +25,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from amdsim.core.constants import G0_MPS2, R_MEAN_EARTH_M
+from amdsim.core.frames import LocalFrame
+from amdsim.physics.gravity import gravity_j2_ecef
 
 __all__ = [
     "BallisticDrag",
     "ConstantAcceleration",
     "ConstantVelocity",
+    "EnuJ2Gravity",
+    "FlatAltitude",
     "MotionModel",
     "air_density_kgpm3",
     "flat_altitude_m",
@@ -72,6 +76,31 @@ def flat_altitude_m(pos_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     grad[..., 1] = p[..., 1] / R_MEAN_EARTH_M
     grad[..., 2] = 1.0
     return h, grad
+
+
+@dataclass(frozen=True)
+class EnuJ2Gravity:
+    """J2 gravity in the axes of the scenario ENU ``frame``, ``pos (n, 3) -> (n, 3)`` (m/s^2).
+
+    A class rather than a closure so that the tracker's Numba kernels recognise it and
+    evaluate the same field per track (frame rotation and origin are constants)."""
+
+    frame: LocalFrame
+
+    def __call__(self, pos_m: np.ndarray) -> np.ndarray:
+        f = self.frame
+        return f.vec_ecef_to_enu(gravity_j2_ecef(f.enu_to_ecef(pos_m)))
+
+
+@dataclass(frozen=True)
+class FlatAltitude:
+    """:func:`flat_altitude_m` plus the altitude ``alt0_m`` of the ENU origin."""
+
+    alt0_m: float = 0.0
+
+    def __call__(self, pos_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        h, g = flat_altitude_m(pos_m)
+        return h + self.alt0_m, g
 
 
 class MotionModel:

@@ -31,7 +31,15 @@ from scipy.special import gammaincinv
 from amdsim.core.errors import NumericalFault
 from amdsim.core.events import EventBatch
 from amdsim.sensors.batches import Detections
-from amdsim.tracking._management import confirm, initiate, manage, prune
+from amdsim.tracking import _kernels as kern
+from amdsim.tracking._management import (
+    EventRows,
+    confirm,
+    initiate,
+    manage,
+    mixture_fast,
+    prune,
+)
 from amdsim.tracking.association import (
     cheap_jpda_weights,
     gate,
@@ -39,11 +47,74 @@ from amdsim.tracking.association import (
     jpda_update_mode,
 )
 from amdsim.tracking.batches import Tracks
-from amdsim.tracking.filters import log_gaussian, mixture_moments
+from amdsim.tracking.filters import EkfFilter, UkfFilter, log_gaussian, mixture_moments
+from amdsim.tracking.models import (
+    BallisticDrag,
+    ConstantVelocity,
+    EnuJ2Gravity,
+    FlatAltitude,
+    flat_altitude_m,
+    uniform_gravity,
+)
 
 __all__ = ["Filter", "Tracker"]
 
-_NO_EVENTS = EventBatch.empty()
+
+@dataclass(frozen=True)
+class _KernelSpec:
+    """What the kernels need to know about the mode filters."""
+
+    predict: bool  # every mode is an EKF on a model the predict kernel implements
+    update: bool  # every mode updates with the linear position Kalman update
+    codes: np.ndarray  # (m,) int64 mode codes
+    par: np.ndarray  # (m, 5) mode parameters
+    rot: np.ndarray  # (3, 3) ENU rotation of the J2 gravity frame
+    origin: np.ndarray  # (3,) its ECEF origin
+
+
+def _kernel_spec(filters: tuple[Any, ...]) -> _KernelSpec:
+    m = len(filters)
+    codes = np.zeros(m, np.int64)
+    par = np.zeros((m, 5))
+    rot, origin = np.eye(3), np.zeros(3)
+    frames = set()
+    ok = True
+    for j, f in enumerate(filters):
+        mdl = getattr(f, "model", None)
+        if type(f) is not EkfFilter:
+            ok = False
+        elif type(mdl) is ConstantVelocity:
+            codes[j], par[j] = kern.CV, (mdl.q_m2ps3, 0.0, 1.0, 0.0, 0.0)
+        elif type(mdl) is BallisticDrag and mdl.dim == 7:
+            g, alt = mdl.gravity_mps2, mdl.altitude_m
+            if g is uniform_gravity:
+                gk = 0.0
+            elif type(g) is EnuJ2Gravity:
+                gk = 1.0
+                rot, origin = g.frame.rot, g.frame.origin_ecef_m
+                frames.add(id(g.frame))
+            else:
+                ok = False
+                continue
+            if alt is flat_altitude_m:
+                a0 = 0.0
+            elif type(alt) is FlatAltitude:
+                a0 = float(alt.alt0_m)
+            else:
+                ok = False
+                continue
+            codes[j], par[j] = kern.BALLISTIC, (mdl.q_m2ps3, mdl.q_b, mdl.max_step_s, gk, a0)
+        else:
+            ok = False
+    upd = all(type(f) in (EkfFilter, UkfFilter) for f in filters)
+    return _KernelSpec(
+        predict=ok and len(frames) <= 1,
+        update=upd,
+        codes=codes,
+        par=par,
+        rot=np.ascontiguousarray(rot, float),
+        origin=np.ascontiguousarray(origin, float),
+    )
 
 
 class Filter(Protocol):
@@ -113,6 +184,7 @@ class Tracker:
     init_extra_sigma: tuple[float, ...] = ()
     estimates_beta: bool = False
     gamma: float = field(init=False)
+    _spec: _KernelSpec = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         dims = {f.dim for f in self.filters}
@@ -141,6 +213,7 @@ class Tracker:
         # chi-square quantile, 3 dof: chi2.ppf(p, k) = 2 gammaincinv(k / 2, p) (scipy.special
         # instead of scipy.stats, whose import costs seconds)
         object.__setattr__(self, "gamma", float(2.0 * gammaincinv(1.5, self.gate_prob)))
+        object.__setattr__(self, "_spec", _kernel_spec(tuple(self.filters)))
 
     @property
     def dim(self) -> int:
@@ -192,6 +265,7 @@ class Tracker:
         """Process every scan in ``detections`` (times <= ``t_s``) and predict to ``t_s``."""
         s = self._unpack(tracks)
         events: list[EventBatch] = []
+        rows = EventRows()  # events of the kernel path, in order
         n = len(detections)
         if n:
             order = np.lexsort((detections.sensor, detections.t_s))
@@ -201,13 +275,14 @@ class Tracker:
                 t_scan = float(detections.t_s[grp[0]])
                 try:
                     events.extend(
-                        self._scan(s, detections, grp, t_scan, int(detections.sensor[grp[0]]))
+                        self._scan(s, detections, grp, t_scan, int(detections.sensor[grp[0]]), rows)
                     )
                 except np.linalg.LinAlgError as exc:
                     raise NumericalFault("tracking", t_scan, s["ids"].tolist(), str(exc)) from exc
         self._predict_modes(s, float(t_s), mix=False)
-        events += prune(self, s, float(t_s))
-        return self._pack(s), (EventBatch.concat(events) if events else _NO_EVENTS)
+        events += prune(self, s, float(t_s), rows)
+        events.append(rows.batch())
+        return self._pack(s), EventBatch.concat(events)
 
     def drop(
         self, tracks: Tracks, track_ids: np.ndarray, t_s: float, reason: str = "killed"
@@ -252,7 +327,7 @@ class Tracker:
         return out
 
     def _pack(self, s: dict[str, Any]) -> Tracks:
-        x, p = mixture_moments(s["mu"], s["ms"], s["mc"])
+        x, p = mixture_fast(s["mu"], s["ms"], s["mc"])
         if self.estimates_beta and len(x):
             b = x[:, 6]
             with np.errstate(divide="ignore"):
@@ -283,6 +358,15 @@ class Tracker:
         n = s["ids"].shape[0]
         if n == 0:
             return s["mu"]
+        if kern.ENABLED and self._spec.predict:
+            # in place: the working dict owns its arrays (copies made by _unpack / prune /
+            # initiate), never the caller's Tracks
+            sp = self._spec
+            kern.imm_predict(
+                s["ms"], s["mc"], s["mu"], s["t_state"], t, mix, self._pi,
+                sp.codes, sp.par, sp.rot, sp.origin,
+            )  # fmt: skip
+            return s["mu"]
         dt = np.maximum(t - s["t_state"], 0.0)
         ms, mc, mu = s["ms"], s["mc"], s["mu"]
         if mix and self.n_modes > 1:
@@ -304,12 +388,24 @@ class Tracker:
         s["ms"], s["mc"], s["mu"], s["t_state"] = ms, mc, mu, np.maximum(s["t_state"], t)
         return mu
 
+    @property
+    def _pi(self) -> np.ndarray:
+        return self._transition()
+
     def _scan(
-        self, s: dict[str, Any], det: Detections, rows: np.ndarray, t: float, sensor: int
+        self,
+        s: dict[str, Any],
+        det: Detections,
+        rows: np.ndarray,
+        t: float,
+        sensor: int,
+        out: EventRows | None = None,
     ) -> list[EventBatch]:
         z, r = det.pos_m[rows], det.cov_m2[rows]
         if not (np.all(np.isfinite(z)) and np.all(np.isfinite(r))):
             raise NumericalFault("tracking", t, [], f"non-finite detection from sensor {sensor}")
+        if kern.ENABLED and self.associator == "gnn" and self._spec.update:
+            return self._scan_kernels(s, z, r, t, sensor, out)
         c = self._predict_modes(s, t, mix=True)
         ms, mc = s["ms"], s["mc"]
         n, m_det = ms.shape[0], rows.shape[0]
@@ -350,9 +446,42 @@ class Tracker:
             c = c.copy()
             c[hit] = w / w.sum(axis=1, keepdims=True)
         s["mu"] = c
-        events = manage(self, s, hit, t, sensor)
+        events = manage(self, s, hit, t, sensor, out)
         new = ~used
         if new.any():
             initiate(self, s, z[new], r[new], t, sensor)
-            events += confirm(self, s, t)
+            if self.confirm_m == 1:  # else no track can confirm here: manage just did
+                events += confirm(self, s, t, out)
+        return events
+
+    def _scan_kernels(
+        self,
+        s: dict[str, Any],
+        z: np.ndarray,
+        r: np.ndarray,
+        t: float,
+        sensor: int,
+        out: EventRows | None = None,
+    ) -> list[EventBatch]:
+        """:meth:`_scan` for GNN with the Numba kernels: same cycle, same results to rounding."""
+        c = self._predict_modes(s, t, mix=True)
+        ms, mc = s["ms"], s["mc"]
+        n, m_det = ms.shape[0], z.shape[0]
+        px, pp = kern.mixture_pos(c, ms, mc)
+        ti, dj, d2, ll, ok = kern.gate_pairs(px, pp, z, r, self.gamma)
+        if not ok:
+            raise np.linalg.LinAlgError("gate: innovation covariance not positive definite")
+        at, ad = kern.gnn_two_stage(ti, dj, d2, ll, s["status"], n, m_det, self.gamma)
+        hit = np.zeros(n, bool)
+        used = np.zeros(m_det, bool)
+        hit[at] = True
+        used[ad] = True
+        if at.size and not kern.kf_update_imm(ms, mc, s["mu"], at, ad, z, r):
+            raise np.linalg.LinAlgError("update: innovation covariance not positive definite")
+        events = manage(self, s, hit, t, sensor, out)
+        new = ~used
+        if new.any():
+            initiate(self, s, z[new], r[new], t, sensor)
+            if self.confirm_m == 1:  # else no track can confirm here: manage just did
+                events += confirm(self, s, t, out)
         return events
