@@ -81,6 +81,33 @@ def test_imm_predict_matches_numpy(mix: bool, dt: float) -> None:
             assert not np.allclose(out[True]["ms"][1::3], base["ms"][1::3])
 
 
+def test_negative_b_estimate_gives_no_anti_drag() -> None:
+    """A negative ``b`` estimate (a boosting rocket fitted as negative drag) must not
+    accelerate the track: the drag uses ``max(b, 0)``, in the NumPy model and the kernel.
+    A fast track (3 km/s at 2 km, b = -5e-4) predicted over 3 s keeps its speed to within
+    gravity (before the clamp it ran away to ~1e9 m/s)."""
+    tr = make_tracker("imm")
+    x = np.array([0.0, 0.0, 2000.0, 3000.0, 0.0, 0.0, -5e-4])
+    speeds = {}
+    for on in (True, False):
+        kern.ENABLED = on
+        try:
+            s = {
+                "ids": np.arange(1),
+                "ms": np.tile(x, (1, 2, 1)),
+                "mc": np.tile(np.eye(7) * 100.0, (1, 2, 1, 1)),
+                "mu": np.array([[0.5, 0.5]]),
+                "t_state": np.zeros(1),
+            }
+            tr._predict_modes(s, 3.0, mix=False)
+            speeds[on] = np.linalg.norm(s["ms"][0, 1, 3:6])
+            assert np.all(np.isfinite(s["mc"]))
+        finally:
+            kern.ENABLED = True
+    assert speeds[True] == pytest.approx(speeds[False], rel=1e-12)
+    assert speeds[True] <= 3000.0 + 3.0 * 9.81
+
+
 def test_mixture_kernels_match_numpy() -> None:
     st = _imm_state(np.random.default_rng(2), 30)
     x_ref, p_ref = mixture_moments(st["mu"], st["ms"], st["mc"])
@@ -195,8 +222,11 @@ def test_kf_update_kernel_matches_numpy() -> None:
     np.testing.assert_array_equal(mu[rest], st["mu"][rest])
 
 
-def _raid(seed: int) -> list[Detections]:
-    """Ten ballistic-ish targets seen by two radars at 1 Hz, with misses and clutter."""
+def _raid(
+    seed: int, lag_s: float = 0.2, radars: tuple[tuple[int, float], ...] = ((0, 40.0), (1, 90.0))
+) -> list[Detections]:
+    """Ten ballistic-ish targets seen by radars ``(index, sigma_m)`` at 1 Hz, with misses and
+    clutter; radar ``i`` scans ``lag_s * i`` after the second (0: all at the same instant)."""
     rng = np.random.default_rng(seed)
     p0 = rng.uniform(-30e3, 30e3, (10, 3))
     p0[:, 2] = rng.uniform(3e3, 15e3, 10)
@@ -205,7 +235,7 @@ def _raid(seed: int) -> list[Detections]:
     for k in range(25):
         t = 1.0 + k
         rows_p, rows_s, rows_c = [], [], []
-        for sensor, sig in ((0, 40.0), (1, 90.0)):
+        for sensor, sig in radars:
             pos = p0 + v * t + np.array([0, 0, -4.9]) * t**2
             seen = rng.random(10) < 0.85
             meas = pos[seen] + rng.normal(0, sig, (seen.sum(), 3))
@@ -220,7 +250,7 @@ def _raid(seed: int) -> list[Detections]:
         nan = np.full(nrow, np.nan)
         out.append(
             Detections(
-                np.full(nrow, t) + 0.2 * sens,
+                np.full(nrow, t) + lag_s * sens,
                 sens,
                 nan,
                 nan,
@@ -233,7 +263,16 @@ def _raid(seed: int) -> list[Detections]:
     return out
 
 
-def test_tracker_with_kernels_equals_reference_path() -> None:
+@pytest.mark.parametrize(
+    "lag_s, radars",
+    [
+        (0.2, ((0, 40.0), (1, 90.0))),
+        (0.0, ((0, 40.0), (1, 90.0), (2, 60.0))),  # several scans per instant
+    ],
+)
+def test_tracker_with_kernels_equals_reference_path(
+    lag_s: float, radars: tuple[tuple[int, float], ...]
+) -> None:
     frame = LocalFrame(31.5, 34.5, 50.0)
     results = {}
     for on in (True, False):
@@ -242,7 +281,7 @@ def test_tracker_with_kernels_equals_reference_path() -> None:
             tr = make_tracker("imm", gravity_mps2=enu_gravity(frame), altitude_m=FlatAltitude(50.0))
             tracks = tr.initial()
             evs = []
-            for k, d in enumerate(_raid(7)):
+            for k, d in enumerate(_raid(7, lag_s, radars)):
                 tracks, ev = tr.update(tracks, d, 1.5 + k)
                 evs.append(ev)
                 if k == 12:

@@ -194,3 +194,76 @@ def test_tentative_consecutive_miss_limit() -> None:
     for k in (1, 2):
         tracks, _ = tr.update(tracks, dets(k, [9e5, 9e5, 1000]), float(k))
     assert 0 not in tracks.track_id.tolist()
+
+
+def _instant(t: float, looks: dict[int, list[list[float]]]) -> Detections:
+    """The scans of several radars at one instant ``t`` (``{sensor: positions}``)."""
+    parts = [dets(t, pos, sensor=s) for s, pos in looks.items()]
+    return Detections(
+        *(np.concatenate([getattr(p, f) for p in parts]) for f in Detections.__dataclass_fields__)
+    )
+
+
+def _blind(sensor: int, k: int) -> list[list[float]]:
+    """A scan without the target: one clutter point far away, never twice at one place."""
+    return [[9e5 + 5e4 * sensor, 9e5 + 5e4 * k, 1000.0]]
+
+
+@pytest.mark.parametrize("kernels", [True, False])
+@pytest.mark.parametrize("seer", [0, 3])
+def test_same_instant_scans_keep_one_track(kernels: bool, seer: int) -> None:
+    """Four radars scan at the same instants; after the first four seconds only radar ``seer``
+    still sees the target. Misses count once per instant and any hit of the instant clears
+    them, so the target keeps its one track (counting per scan, the three blind radars'
+    misses -- before radar 3's hit, or after radar 0's -- deleted the track at every instant
+    with ``max_misses=3`` and radar 3's detection started a new one). M-of-N counts one bit
+    per instant: four radars at the first instant do not confirm at once."""
+    from amdsim.tracking import _kernels as kern
+
+    kern.ENABLED = kernels
+    try:
+        tr = make_tracker("cv", confirm_m=3, confirm_n=4, max_misses=3, max_coast_s=100.0)
+        tracks = tr.initial()
+        inits, drops = [], []
+        for k in range(12):
+            p = [100.0 * k, 0.0, 1000.0]
+            looks = {s: [p] if k < 4 or s == seer else _blind(s, k) for s in range(4)}
+            tracks, ev = tr.update(tracks, _instant(float(k), looks), float(k))
+            inits += [
+                (k, int(i))
+                for kd, i in zip(ev.kind, ev.track_id, strict=True)
+                if kd == "track_init"
+            ]
+            drops += [k for kd in ev.kind if kd == "track_drop"]
+            if k >= 2:
+                assert tracks.track_id[tracks.confirmed].tolist() == [0]
+                assert tracks.misses[tracks.track_id == 0].tolist() == [0]
+        assert inits == [(2, 0)] and drops == []
+        assert tracks.sensors[tracks.track_id == 0].tolist() == [0b1111]
+    finally:
+        kern.ENABLED = True
+
+
+@pytest.mark.parametrize("kernels", [True, False])
+def test_same_instant_scans_delete_after_max_misses_instants(kernels: bool) -> None:
+    """Four radars scan at the same instants; from t = 4 none sees the target: one miss per
+    instant (not four), so the track is deleted at the ``max_misses``-th blind instant."""
+    from amdsim.tracking import _kernels as kern
+
+    kern.ENABLED = kernels
+    try:
+        tr = make_tracker("cv", confirm_m=3, confirm_n=4, max_misses=3, max_coast_s=100.0)
+        tracks = tr.initial()
+        drops, misses = [], []
+        for k in range(10):
+            p = [100.0 * k, 0.0, 1000.0]
+            looks = {s: [p] if k < 4 else _blind(s, k) for s in range(4)}
+            tracks, ev = tr.update(tracks, _instant(float(k), looks), float(k))
+            drops += [
+                (k, r) for kd, r in zip(ev.kind, ev.reason, strict=True) if kd == "track_drop"
+            ]
+            misses.append(tracks.misses[tracks.track_id == 0].tolist())
+        assert drops == [(6, "misses")]  # blind instants 4, 5, 6
+        assert misses[3:6] == [[0], [1], [2]] and misses[6] == []
+    finally:
+        kern.ENABLED = True

@@ -96,7 +96,7 @@ def _ball_deriv(x, out, gk, alt0, rot, org):  # type: ignore[no-untyped-def]
     rho = RHO0_KGPM3 * math.exp(-max(h, 0.0) / SCALE_HEIGHT_M)
     speed = math.sqrt(vx * vx + vy * vy + vz * vz)
     gx, gy, gz = _gravity(px, py, pz, gk, rot, org)
-    k = 0.5 * rho * speed * x[6]
+    k = 0.5 * rho * speed * max(x[6], 0.0)  # no anti-drag (BallisticDrag._deriv)
     out[:] = 0.0
     out[0], out[1], out[2] = vx, vy, vz
     out[3] = gx - k * vx
@@ -108,7 +108,7 @@ def _ball_deriv(x, out, gk, alt0, rot, org):  # type: ignore[no-untyped-def]
 def _ball_jac(x, a, hstep, alt0):  # type: ignore[no-untyped-def]
     """``A h`` (continuous-time Jacobian times the sub-step; gravity gradient neglected)."""
     px, py, pz = x[0], x[1], x[2]
-    b = x[6]
+    b = max(x[6], 0.0)
     h = pz + (px * px + py * py) / (2.0 * R_MEAN_EARTH_M) + alt0
     rho = RHO0_KGPM3 * math.exp(-max(h, 0.0) / SCALE_HEIGHT_M)
     drho = -rho / SCALE_HEIGHT_M if h > 0.0 else 0.0
@@ -782,16 +782,20 @@ KEEP, SILENT, MISSES, COAST, COVARIANCE = 0, 1, 2, 3, 4
 
 @njit(cache=True, fastmath=False)
 def manage_tracks(  # type: ignore[no-untyped-def]
-    hist, n_counted, misses, sensors, t_upd, status, mu, ms, mc, hit, bit, t,
-    count, confirm_m, confirm_n, max_misses, max_tent, max_coast, max_var,
+    hist, n_counted, misses, sensors, t_upd, status, inst, mu, ms, mc, hit, bit, t,
+    count, close, confirm_m, confirm_n, max_misses, max_tent, max_coast, max_var,
 ):  # fmt: skip
     """Track management of :mod:`amdsim.tracking._management` in one pass, in place.
 
-    When ``count``: count one scan of the sensor ``bit`` (``hit``: track updated), confirm
-    (status 0 -> 1 with at least ``confirm_m`` hits in the history) and then delete;
-    otherwise only delete. ``max_tent < 0``: no tentative miss limit. Returns the newly
-    confirmed tracks, each track's drop code (the first of misses, coast, covariance for
-    a confirmed track) and the mixture positions ``(n, 3)`` (for the events)."""
+    When ``count``: count one scan of the sensor ``bit`` (``hit``: track updated) into the
+    instant flags ``inst`` (1 hit, 2 looked at by a sensor that updated it before, 4 born at
+    this instant; the first hit of the instant pushes a 1 into the history) and confirm
+    (status 0 -> 1 with at least ``confirm_m`` hits in the history). When ``close`` (the
+    instant's last scan, or a prune): one 0 bit and one miss for each track looked at but not
+    hit, deletion of the tracks not born at this instant, flags cleared. ``max_tent < 0``: no
+    tentative miss limit. Returns the newly confirmed tracks, each track's drop code (the
+    first of misses, coast, covariance for a confirmed track) and the mixture positions
+    ``(n, 3)`` of the newly confirmed tracks and, when ``close``, of all (for the events)."""
     n = hist.shape[0]
     m = ms.shape[1]
     mask_n = np.uint64((1 << confirm_n) - 1)
@@ -800,16 +804,24 @@ def manage_tracks(  # type: ignore[no-untyped-def]
     pos = np.zeros((n, 3))
     for i in range(n):
         if count:
-            counted = hit[i] or (sensors[i] & bit) != 0
-            if counted:
-                hist[i] = ((hist[i] << np.uint64(1)) | np.uint64(1 if hit[i] else 0)) & mask_n
-                n_counted[i] = min(n_counted[i] + 1, confirm_n)
             if hit[i]:
+                if inst[i] & 1 == 0:
+                    hist[i] = ((hist[i] << np.uint64(1)) | np.uint64(1)) & mask_n
+                    n_counted[i] = min(n_counted[i] + 1, confirm_n)
+                    inst[i] |= 1
                 misses[i] = 0
                 sensors[i] = sensors[i] | bit
                 t_upd[i] = t
-            elif counted:
+            elif (sensors[i] & bit) != 0:
+                inst[i] |= 2
+        born = False
+        if close:
+            if inst[i] & 3 == 2:
+                hist[i] = (hist[i] << np.uint64(1)) & mask_n
+                n_counted[i] = min(n_counted[i] + 1, confirm_n)
                 misses[i] += 1
+            born = inst[i] & 4 != 0
+            inst[i] = 0
         h = hist[i]
         n_hits = 0
         while h:
@@ -818,11 +830,15 @@ def manage_tracks(  # type: ignore[no-untyped-def]
         if count and status[i] == 0 and n_hits >= confirm_m:
             status[i] = 1
             new_conf[i] = True
-        # mixture position variance (trace / 3)
+        if not (close or new_conf[i]):
+            continue
+        # mixture position and its variance (trace / 3)
         xa = pos[i]
         for k in range(m):
             for a in range(3):
                 xa[a] += mu[i, k] * ms[i, k, a]
+        if not close or born:
+            continue
         var = 0.0
         for a in range(3):
             acc = 0.0

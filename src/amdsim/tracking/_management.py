@@ -1,8 +1,15 @@
 """Track management of :class:`amdsim.tracking.tracker.Tracker`: M-of-N counting and
 confirmation, deletion and one-point initiation, on the tracker's working dict of arrays.
 
-M-of-N over the last N counted scans is kept as a bit history per track; a scan counts for a
-track when it updated the track or came from a sensor that has updated it before.
+Counting is per *look instant* (one scan time), not per sensor scan: the scans of one instant
+come one after the other (detections sorted by time, then sensor). During the instant each
+track carries flags (``inst``): HIT (some scan of the instant updated it), COUNTED (a sensor
+that has updated it before scanned it) and BORN (started at this instant). The first hit of
+an instant pushes a 1 into the M-of-N history and resets the misses (confirmation can happen
+at that scan); when the instant closes (after its last scan), a track COUNTED but not HIT
+gets one 0 bit and one miss, however many sensors scanned it, and deletion is evaluated for
+every track not BORN at that instant. With one sensor (one scan per instant) this is exactly
+the per-scan counting.
 """
 
 from __future__ import annotations
@@ -19,6 +26,9 @@ if TYPE_CHECKING:
     from amdsim.tracking.tracker import Tracker
 
 __all__ = ["EventRows", "confirm", "initiate", "manage", "mixture_fast", "prune"]
+
+HIT, COUNTED, BORN = np.int8(1), np.int8(2), np.int8(4)
+"""Flags of ``s["inst"]`` during an instant (see the module docstring)."""
 
 
 class EventRows:
@@ -74,40 +84,59 @@ def manage(
     t: float,
     sensor: int,
     out: EventRows | None = None,
+    close: bool = True,
 ) -> list[EventBatch]:
-    """Count one scan of ``sensor`` at ``t`` (``hit``: track updated), then confirm and
-    delete; returns the ``track_init`` / ``track_drop`` events (with the kernels enabled and
-    ``out`` given, adds them to ``out`` instead)."""
+    """Count one scan of ``sensor`` at ``t`` (``hit``: track updated) into the instant's
+    flags, confirm, and when ``close`` (the last scan of the instant) close the instant
+    (:func:`prune`); returns the ``track_init`` / ``track_drop`` events (with the kernels
+    enabled and ``out`` given, adds them to ``out`` instead)."""
     if kern.ENABLED:
-        return _manage_kernel(tr, s, hit, t, sensor, True, out)
+        return _manage_kernel(tr, s, hit, t, sensor, True, close, out)
     bit = np.int64(1) << np.int64(min(sensor, 62))
-    counted = hit | ((s["sensors"] & bit) != 0)
+    inst = s["inst"]
+    first = hit & ((inst & HIT) == 0)
     mask_n = np.uint64((1 << tr.confirm_n) - 1)
-    hist = s["hist"]
-    hist = np.where(counted, ((hist << np.uint64(1)) | hit.astype(np.uint64)) & mask_n, hist)
-    s["hist"] = hist
-    s["n_counted"] = np.where(counted, np.minimum(s["n_counted"] + 1, tr.confirm_n), s["n_counted"])
-    s["misses"] = np.where(hit, 0, np.where(counted, s["misses"] + 1, s["misses"]))
+    s["hist"] = np.where(first, ((s["hist"] << np.uint64(1)) | np.uint64(1)) & mask_n, s["hist"])
+    s["n_counted"] = np.where(first, np.minimum(s["n_counted"] + 1, tr.confirm_n), s["n_counted"])
+    s["misses"] = np.where(hit, 0, s["misses"])
+    looked = ~hit & ((s["sensors"] & bit) != 0)
+    s["inst"] = (
+        inst | np.where(hit, HIT, 0).astype(np.int8) | np.where(looked, COUNTED, 0).astype(np.int8)
+    )
     s["sensors"] = np.where(hit, s["sensors"] | bit, s["sensors"])
     s["t_upd"] = np.where(hit, t, s["t_upd"])
-    return confirm(tr, s, t) + prune(tr, s, t)
+    events = confirm(tr, s, t)
+    return events + prune(tr, s, t) if close else events
 
 
 def prune(
     tr: Tracker, s: dict[str, Any], t: float, out: EventRows | None = None
 ) -> list[EventBatch]:
-    """Delete tracks (M-of-N out of reach, misses, coast, covariance growth)."""
+    """Close the instant ``t``: one counted miss for each track a sensor that has updated it
+    looked at without any hit, then delete tracks (M-of-N out of reach, misses, coast,
+    covariance growth) except those born at this instant; clears the instant's flags."""
     if kern.ENABLED:
-        return _manage_kernel(tr, s, np.zeros(len(s["ids"]), bool), t, 0, False, out)
+        return _manage_kernel(tr, s, np.zeros(len(s["ids"]), bool), t, 0, False, True, out)
     events: list[EventBatch] = []
+    inst = s["inst"]
+    miss = ((inst & COUNTED) != 0) & ((inst & HIT) == 0)
+    if miss.any():
+        mask_n = np.uint64((1 << tr.confirm_n) - 1)
+        s["hist"] = np.where(miss, (s["hist"] << np.uint64(1)) & mask_n, s["hist"])
+        s["n_counted"] = np.where(
+            miss, np.minimum(s["n_counted"] + 1, tr.confirm_n), s["n_counted"]
+        )
+        s["misses"] = np.where(miss, s["misses"] + 1, s["misses"])
+    old = (inst & BORN) == 0
+    s["inst"] = np.zeros_like(inst)
     n_hits = np.bitwise_count(s["hist"]).astype(np.int64)
-    tent = s["status"] == 0
-    conf = s["status"] == 1
+    tent = (s["status"] == 0) & old
+    conf = (s["status"] == 1) & old
     pos_var = _pos_var(s["mu"], s["ms"], s["mc"])
     reasons = [
         ("misses", conf & (s["misses"] >= tr.max_misses)),
-        ("coast", (t - s["t_upd"]) > tr.max_coast_s),
-        ("covariance", pos_var > tr.max_pos_sigma_m**2),
+        ("coast", old & ((t - s["t_upd"]) > tr.max_coast_s)),
+        ("covariance", old & (pos_var > tr.max_pos_sigma_m**2)),
     ]
     dead = tent & ((s["n_counted"] - n_hits) > (tr.confirm_n - tr.confirm_m))
     if tr.max_tentative_misses is not None:
@@ -141,6 +170,7 @@ _KEYS = (
     "n_counted",
     "misses",
     "sensors",
+    "inst",
 )
 _REASONS = ((kern.MISSES, "misses"), (kern.COAST, "coast"), (kern.COVARIANCE, "covariance"))
 
@@ -152,17 +182,19 @@ def _manage_kernel(
     t: float,
     sensor: int,
     count: bool,
+    close: bool,
     out: EventRows | None,
 ) -> list[EventBatch]:
-    """:func:`manage` (``count``) or :func:`prune` through :func:`kern.manage_tracks`: the
-    same counting, confirmation, deletion and events, one pass over the tracks."""
+    """:func:`manage` (``count``, ``close`` on the instant's last scan) or :func:`prune`
+    (``close`` only) through :func:`kern.manage_tracks`: the same counting, confirmation,
+    deletion and events, one pass over the tracks."""
     if len(s["ids"]) == 0:
         return []
     rows = out if out is not None else EventRows()
     new_conf, code, pos = kern.manage_tracks(
         s["hist"], s["n_counted"], s["misses"], s["sensors"], s["t_upd"], s["status"],
-        s["mu"], s["ms"], s["mc"], hit, np.int64(1) << np.int64(min(sensor, 62)), t, count,
-        tr.confirm_m, tr.confirm_n, tr.max_misses,
+        s["inst"], s["mu"], s["ms"], s["mc"], hit, np.int64(1) << np.int64(min(sensor, 62)), t,
+        count, close, tr.confirm_m, tr.confirm_n, tr.max_misses,
         -1 if tr.max_tentative_misses is None else tr.max_tentative_misses,
         tr.max_coast_s, tr.max_pos_sigma_m**2,
     )  # fmt: skip
@@ -201,10 +233,17 @@ def confirm(
 
 
 def initiate(
-    tr: Tracker, s: dict[str, Any], z: np.ndarray, r: np.ndarray, t: float, sensor: int
+    tr: Tracker,
+    s: dict[str, Any],
+    z: np.ndarray,
+    r: np.ndarray,
+    t: float,
+    sensor: int,
+    born: bool = False,
 ) -> None:
     """Start tentative tracks at measured positions ``z`` (covariance ``r``), zero velocity
-    with ``tr.init_vel_sigma_mps`` and the model-specific extra terms' prior."""
+    with ``tr.init_vel_sigma_mps`` and the model-specific extra terms' prior; ``born``: the
+    instant ``t`` is still open (they count as hit at it and are not pruned when it closes)."""
     k, d, m = z.shape[0], tr.dim, tr.n_modes
     bit = np.int64(1) << np.int64(min(sensor, 62))
     if kern.ENABLED:
@@ -241,6 +280,7 @@ def initiate(
         n_counted=np.ones(k, np.int64),
         misses=np.zeros(k, np.int64),
         sensors=np.full(k, bit, np.int64),
+        inst=np.full(k, HIT | BORN if born else 0, np.int8),
     )
     for key, val in add.items():
         s[key] = np.concatenate([s[key], val])

@@ -196,6 +196,10 @@ class BallisticDrag(MotionModel):
     gravity_mps2 : callable ``pos (n, 3) -> (n, 3)`` in the tracker frame
     altitude_m : callable ``pos (n, 3) -> (h (n,), dh/dpos (n, 3))``
     max_step_s : longest RK4 sub-step (s)
+
+    The drag uses ``max(b, 0)``: ``b`` is positive by definition, and a negative estimate
+    (the filter fitting a boosting rocket's thrust) would otherwise give an anti-drag whose
+    acceleration grows with the speed and runs away within seconds.
     """
 
     q_m2ps3: float = 1.0
@@ -212,17 +216,20 @@ class BallisticDrag(MotionModel):
         h, _ = self.altitude_m(x[:, 0:3])
         rho, _ = air_density_kgpm3(h)
         speed = np.linalg.norm(v, axis=1)
-        acc = self.gravity_mps2(x[:, 0:3]) - (0.5 * rho * speed * x[:, 6])[:, None] * v
+        b = np.maximum(x[:, 6], 0.0)  # no anti-drag from a negative estimate
+        acc = self.gravity_mps2(x[:, 0:3]) - (0.5 * rho * speed * b)[:, None] * v
         out = np.zeros_like(x)
         out[:, 0:3] = v
         out[:, 3:6] = acc
         return out
 
     def _jac(self, x: np.ndarray) -> np.ndarray:
-        """Continuous-time Jacobian ``A = d f / d x`` (n, 7, 7) (gravity gradient neglected)."""
+        """Continuous-time Jacobian ``A = d f / d x`` (n, 7, 7) (gravity gradient neglected;
+        the column of ``b`` is the one-sided derivative at ``b >= 0``, so that measurements
+        still move a negative estimate back)."""
         n = x.shape[0]
         v = x[:, 3:6]
-        b = x[:, 6]
+        b = np.maximum(x[:, 6], 0.0)
         h, dh = self.altitude_m(x[:, 0:3])
         rho, drho = air_density_kgpm3(h)
         speed = np.maximum(np.linalg.norm(v, axis=1), 1e-9)

@@ -8,12 +8,17 @@ processing of the scans of several radars fuses them into one air picture):
 2. Each mode filter predicts to the scan time; the moment-matched mixture is used for gating.
 3. Gating and association (:mod:`amdsim.tracking.association`): GNN, or cheap JPDA.
 4. Mode-matched updates, mode probabilities from the measurement likelihoods, combination.
-5. Track management: M-of-N confirmation counted over the scans of the sensors that have
-   already updated the track (a radar that never saw a track does not count misses
-   against it); deletion after ``max_misses`` consecutive misses, after ``max_coast_s``
-   without an update, or when the position standard deviation exceeds ``max_pos_sigma_m``.
-   Unassociated detections start tentative tracks (one-point initiation, zero velocity with
-   ``init_vel_sigma_mps``).
+5. Track management, counted per look instant (one scan time; the scans of several
+   sensors at the same time are one instant): a track is hit at an instant when any of
+   its scans updated it (one 1 in the M-of-N history, misses reset, confirmation possible
+   at that scan), and missed when none did but a sensor that has updated it before
+   scanned (one 0 and one miss, however many sensors scanned; a radar that never saw a
+   track does not count misses against it). After the instant's last scan: deletion after
+   ``max_misses`` consecutive missed instants, after ``max_coast_s`` without an update, or
+   when the position standard deviation exceeds ``max_pos_sigma_m`` (tracks started at
+   that instant are first tested at the next). With one scan per instant this is plain
+   per-scan counting. Unassociated detections start tentative tracks (one-point
+   initiation, zero velocity with ``init_vel_sigma_mps``).
 
 Events: ``track_init`` when a track is confirmed, ``track_drop`` when a confirmed track is
 deleted (``reason``: misses, coast, covariance or the reason given to :meth:`Tracker.drop`).
@@ -152,9 +157,9 @@ class Tracker:
     confirm_m, confirm_n : int
         M-of-N confirmation.
     max_misses : int
-        Consecutive counted misses that delete a confirmed track.
+        Consecutive missed instants that delete a confirmed track.
     max_tentative_misses : int or None
-        Consecutive counted misses that delete a tentative track (besides M-of-N running
+        Consecutive missed instants that delete a tentative track (besides M-of-N running
         out of reach); None: M-of-N only.
     max_coast_s : float
         Time without update that deletes any track (s).
@@ -262,7 +267,9 @@ class Tracker:
     def update(
         self, tracks: Tracks, detections: Detections, t_s: float
     ) -> tuple[Tracks, EventBatch]:
-        """Process every scan in ``detections`` (times <= ``t_s``) and predict to ``t_s``."""
+        """Process every scan in ``detections`` (times <= ``t_s``) and predict to ``t_s``.
+
+        All scans of one instant must be in one call (an instant is closed at the end)."""
         s = self._unpack(tracks)
         events: list[EventBatch] = []
         rows = EventRows()  # events of the kernel path, in order
@@ -271,12 +278,14 @@ class Tracker:
             order = np.lexsort((detections.sensor, detections.t_s))
             key_t, key_s = detections.t_s[order], detections.sensor[order]
             brk = np.flatnonzero((np.diff(key_t) != 0) | (np.diff(key_s) != 0)) + 1
-            for grp in np.split(order, brk):
+            # a scan is the last of its instant when the next scan has another time
+            t_grp = key_t[np.concatenate([[0], brk])]
+            last = np.append(t_grp[1:] != t_grp[:-1], True)
+            for grp, close in zip(np.split(order, brk), last.tolist(), strict=True):
                 t_scan = float(detections.t_s[grp[0]])
+                sensor = int(detections.sensor[grp[0]])
                 try:
-                    events.extend(
-                        self._scan(s, detections, grp, t_scan, int(detections.sensor[grp[0]]), rows)
-                    )
+                    events.extend(self._scan(s, detections, grp, t_scan, sensor, close, rows))
                 except np.linalg.LinAlgError as exc:
                     raise NumericalFault("tracking", t_scan, s["ids"].tolist(), str(exc)) from exc
         self._predict_modes(s, float(t_s), mix=False)
@@ -318,6 +327,7 @@ class Tracker:
             "sensors": t.sensors,
         }
         out: dict[str, Any] = {k: v[keep] for k, v in opt.items()}
+        out["inst"] = np.zeros(int(keep.sum()), np.int8)  # no instant open between updates
         out.update(
             ids=t.track_id[keep],
             status=t.status[keep],
@@ -399,13 +409,15 @@ class Tracker:
         rows: np.ndarray,
         t: float,
         sensor: int,
+        close: bool = True,
         out: EventRows | None = None,
     ) -> list[EventBatch]:
+        """One scan; ``close``: it is the last scan of the instant ``t``."""
         z, r = det.pos_m[rows], det.cov_m2[rows]
         if not (np.all(np.isfinite(z)) and np.all(np.isfinite(r))):
             raise NumericalFault("tracking", t, [], f"non-finite detection from sensor {sensor}")
         if kern.ENABLED and self.associator == "gnn" and self._spec.update:
-            return self._scan_kernels(s, z, r, t, sensor, out)
+            return self._scan_kernels(s, z, r, t, sensor, close, out)
         c = self._predict_modes(s, t, mix=True)
         ms, mc = s["ms"], s["mc"]
         n, m_det = ms.shape[0], rows.shape[0]
@@ -446,10 +458,10 @@ class Tracker:
             c = c.copy()
             c[hit] = w / w.sum(axis=1, keepdims=True)
         s["mu"] = c
-        events = manage(self, s, hit, t, sensor, out)
+        events = manage(self, s, hit, t, sensor, out, close)
         new = ~used
         if new.any():
-            initiate(self, s, z[new], r[new], t, sensor)
+            initiate(self, s, z[new], r[new], t, sensor, born=not close)
             if self.confirm_m == 1:  # else no track can confirm here: manage just did
                 events += confirm(self, s, t, out)
         return events
@@ -461,6 +473,7 @@ class Tracker:
         r: np.ndarray,
         t: float,
         sensor: int,
+        close: bool = True,
         out: EventRows | None = None,
     ) -> list[EventBatch]:
         """:meth:`_scan` for GNN with the Numba kernels: same cycle, same results to rounding."""
@@ -478,10 +491,10 @@ class Tracker:
         used[ad] = True
         if at.size and not kern.kf_update_imm(ms, mc, s["mu"], at, ad, z, r):
             raise np.linalg.LinAlgError("update: innovation covariance not positive definite")
-        events = manage(self, s, hit, t, sensor, out)
+        events = manage(self, s, hit, t, sensor, out, close)
         new = ~used
         if new.any():
-            initiate(self, s, z[new], r[new], t, sensor)
+            initiate(self, s, z[new], r[new], t, sensor, born=not close)
             if self.confirm_m == 1:  # else no track can confirm here: manage just did
                 events += confirm(self, s, t, out)
         return events
