@@ -5,9 +5,24 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from amdsim.interceptors import _homing_kernel as hk
 from amdsim.interceptors.guidance import LAWS, AugmentedPN, TruePN, los_rate
 
-LAW_ITEMS = sorted(LAWS.items())
+
+class _KernelLaw:
+    """The flyout kernel's scalar form of a law (``_homing_kernel.command``), row by row."""
+
+    def __init__(self, name: str) -> None:
+        self.code = hk.LAW_CODES[name]
+
+    def command(self, r, v, vm, at, n):  # type: ignore[no-untyped-def]
+        out = np.empty((len(r), 3))
+        for i in range(len(r)):
+            out[i] = hk.command(self.code, *r[i], *v[i], *vm[i], *at[i], n[i])
+        return out
+
+
+LAW_ITEMS = sorted(LAWS.items()) + [(f"kernel-{k}", _KernelLaw(k)) for k in sorted(LAWS)]
 
 
 def _case(n: int, seed: int = 0) -> tuple[np.ndarray, ...]:
@@ -90,3 +105,16 @@ def test_true_pn_magnitude_is_n_vc_los_rate() -> None:
     out = TruePN().command(r, v, np.zeros((1, 3)), np.zeros((1, 3)), np.array([4.0]))
     lam_dot = 1000.0 / 10000.0
     np.testing.assert_allclose(out, [[0.0, 4.0 * 4000.0 * lam_dot, 0.0]], rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(LAWS))
+def test_kernel_form_equals_the_law(name: str) -> None:
+    """The flyout kernel flies the same law as the NumPy reference (to rounding)."""
+    r, v, vm, at, n = _case(300, seed=5)
+    r[0], v[1], vm[2], r[3], v[3] = 0.0, 0.0, 0.0, 0.0, 0.0  # singular geometries
+    np.testing.assert_allclose(
+        _KernelLaw(name).command(r, v, vm, at, n),
+        LAWS[name].command(r, v, vm, at, n),
+        rtol=1e-12,
+        atol=1e-12,
+    )

@@ -63,8 +63,7 @@ class Flyouts:
 
     def select(self, mask: np.ndarray) -> Flyouts:
         """Rows where ``mask`` (bool or index array) selects."""
-        cols = {f.name: getattr(self, f.name)[mask] for f in fields(self) if f.name != "table"}
-        return replace(self, **cols)  # type: ignore[arg-type]
+        return Flyouts(self.table, *(getattr(self, c)[mask] for c in _COLUMNS))
 
     @staticmethod
     def concat(a: Flyouts, b: Flyouts) -> Flyouts:
@@ -75,6 +74,9 @@ class Flyouts:
             if f.name != "table"
         }
         return replace(a, **cols)  # type: ignore[arg-type]
+
+
+_COLUMNS = tuple(f.name for f in fields(Flyouts) if f.name != "table")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,5 +100,16 @@ class Outcomes:
 
     @staticmethod
     def empty() -> Outcomes:
-        zi = np.empty(0, dtype=np.int64)
-        return Outcomes(zi, zi, zi, zi, np.empty(0, dtype=bool), np.empty(0))
+        """Nothing resolved (one shared, read-only instance: most steps return it)."""
+        return _NO_OUTCOMES
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
+
+
+_EMPTY_I = _frozen(np.empty(0, dtype=np.int64))
+_NO_OUTCOMES = Outcomes(
+    _EMPTY_I, _EMPTY_I, _EMPTY_I, _EMPTY_I, _frozen(np.empty(0, dtype=bool)), _frozen(np.empty(0))
+)

@@ -21,22 +21,37 @@ their stored Pk if the threat is still within range.
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
+
 import numpy as np
 
+from amdsim.core.constants import GM_EARTH_M3PS2
 from amdsim.core.errors import NumericalFault
 from amdsim.core.events import EventBatch
+from amdsim.interceptors import _homing_kernel as _hk
 from amdsim.interceptors.flyouts import MODE_MISSILE, Flyouts, Outcomes
 from amdsim.interceptors.guidance import LAWS
-from amdsim.interceptors.kinematics import altitude_m, gravity_mps2, step
+from amdsim.interceptors.kinematics import (
+    _CD_SHAPE,
+    CD_MACH,
+    InterceptorTable,
+    altitude_m,
+    gravity_mps2,
+    step,
+)
 from amdsim.tracking.batches import Tracks
 
 __all__ = ["ACQ_GATE_M", "DIRECT_GATE_M", "advance", "closest_approach", "hermite"]
 
-ACQ_GATE_M = 1500.0
+ACQ_GATE_M = _hk.ACQ_GATE_M
 """ASSUMPTION: the seeker locks on the true threat nearest the predicted track point only if it
 is within 1.5 km of it (a few times a typical track error at seeker ranges)."""
 DIRECT_GATE_M = 500.0
 """ASSUMPTION: a gun / laser engages the true threat nearest its track if within 500 m."""
+_PASSED = "passed the predicted track point without seeker acquisition"
+_GONE = "target no longer flying (destroyed or impacted)"
+_BEHIND = "target behind at seeker acquisition"
 
 
 def hermite(
@@ -113,13 +128,11 @@ class _Ends:
     def add(self, rows, t, kill, threat, miss, pos, reason) -> None:  # type: ignore[no-untyped-def]
         n = len(rows)
         if n:
-            b = np.broadcast_to
             self.parts.append(
                 (
-                    np.asarray(rows, np.int64), b(np.asarray(t, float), (n,)),
-                    b(np.asarray(kill, bool), (n,)), b(np.asarray(threat, np.int64), (n,)),
-                    b(np.asarray(miss, float), (n,)), np.asarray(pos, float).reshape(n, 3),
-                    b(np.asarray(reason, object), (n,)),
+                    np.asarray(rows, np.int64), _col(t, n, float), _col(kill, n, bool),
+                    _col(threat, n, np.int64), _col(miss, n, float),
+                    np.asarray(pos, float).reshape(n, 3), _col(reason, n, object),
                 )
             )  # fmt: skip
 
@@ -128,7 +141,46 @@ class _Ends:
             e = np.empty(0)
             return (np.empty(0, np.int64), e, np.empty(0, bool), np.empty(0, np.int64), e,
                     np.empty((0, 3)), np.empty(0, object))  # fmt: skip
+        if len(self.parts) == 1:
+            return self.parts[0]
         return tuple(np.concatenate([p[i] for p in self.parts]) for i in range(7))
+
+
+def _col(x: object, n: int, dtype: type) -> np.ndarray:
+    a: np.ndarray = np.asarray(x, dtype)
+    return a if a.shape == (n,) else np.broadcast_to(a, (n,))
+
+
+def _kill_outcomes(
+    ids: np.ndarray, threat: np.ndarray, miss: np.ndarray, pk: np.ndarray, lethal: np.ndarray,
+    killed: set[int], rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Kill flag and reason of rounds at their closest approach (interceptor ids ``ids``),
+    resolved in interceptor-id order: one draw per round within the lethal radius, a threat
+    killed by an earlier round is "already destroyed". Adds the kills to ``killed``."""
+    n = ids.size
+    order = np.argsort(ids, kind="stable")
+    inside = miss[order] <= lethal[order]
+    u = rng.random(int(inside.sum()))
+    kill, reason = np.zeros(n, bool), np.empty(n, object)
+    ui = 0
+    for o, ins in zip(order.tolist(), inside.tolist()):
+        th = int(threat[o])
+        if th in killed:
+            reason[o] = "target already destroyed"
+            continue
+        if not ins:
+            reason[o] = f"miss distance {miss[o]:.1f} m > lethal radius {lethal[o]:.1f} m"
+            continue
+        if u[ui] < pk[o]:
+            killed.add(th)
+            kill[o], reason[o] = True, f"kill (Pk {pk[o]:.2f})"
+        else:
+            reason[o] = (
+                f"no kill: miss {miss[o]:.1f} m within lethal radius, Pk {pk[o]:.2f} draw failed"
+            )
+        ui += 1
+    return kill, reason
 
 
 def _kill_draws(
@@ -136,28 +188,15 @@ def _kill_draws(
     miss: np.ndarray, pos: np.ndarray, pk: np.ndarray, lethal: np.ndarray,
     killed: set[int], rng: np.random.Generator,
 ) -> None:  # fmt: skip
-    """Resolve rows at their closest approach in interceptor-id order (one draw per row in the
-    lethal radius)."""
-    order = np.argsort(f.interceptor_id[rows], kind="stable")
-    inside = miss[order] <= lethal[order]
-    u = rng.random(int(inside.sum()))
-    ui = 0
-    for o, ins in zip(order, inside):
-        r, th = rows[o], int(threat[o])
-        if th in killed:
-            ends.add([r], t[o], False, th, miss[o], pos[o], "target already destroyed")
-            continue
-        if not ins:
-            why = f"miss distance {miss[o]:.1f} m > lethal radius {lethal[o]:.1f} m"
-            ends.add([r], t[o], False, th, miss[o], pos[o], why)
-            continue
-        if u[ui] < pk[o]:
-            killed.add(th)
-            ends.add([r], t[o], True, th, miss[o], pos[o], f"kill (Pk {pk[o]:.2f})")
-        else:
-            why = f"no kill: miss {miss[o]:.1f} m within lethal radius, Pk {pk[o]:.2f} draw failed"
-            ends.add([r], t[o], False, th, miss[o], pos[o], why)
-        ui += 1
+    """Resolve rows at their closest approach (:func:`_kill_outcomes`) into ``ends``."""
+    kill, reason = _kill_outcomes(f.interceptor_id[rows], threat, miss, pk, lethal, killed, rng)
+    ends.add(rows, t, kill, threat, miss, pos, reason)
+
+
+def _check_finite(ids: np.ndarray, pos: np.ndarray, vel: np.ndarray, t_s: float) -> None:
+    if not (np.isfinite(pos).all() and np.isfinite(vel).all()):
+        bad = ids[~(np.isfinite(pos).all(axis=1) & np.isfinite(vel).all(axis=1))]
+        raise NumericalFault("interceptors", t_s, bad.tolist(), "non-finite interceptor state")
 
 
 def advance(
@@ -172,6 +211,7 @@ def advance(
     *,
     substep_s: float = 0.01,
     origin_alt_m: float = 0.0,
+    reference: bool = False,
 ) -> tuple[Flyouts, Outcomes, EventBatch]:
     """Advance every engagement from ``t_s`` to ``t_s + dt_s``.
 
@@ -189,6 +229,10 @@ def advance(
         Guidance and integration sub-step (s); the step is split into ``ceil(dt/substep)``.
     origin_alt_m : float
         Altitude of the ENU origin (m), for the Earth centre.
+    reference : bool
+        Fly the missiles with the NumPy reference code instead of the Numba kernel
+        (:mod:`amdsim.interceptors._homing_kernel`): same results to rounding, several times
+        slower; the kernel's test oracle.
 
     Returns
     -------
@@ -216,9 +260,11 @@ def advance(
     new_threat, new_closing = f.threat_id.copy(), f.closing.copy()
 
     # ---- gun bursts and laser dwells ending in this step --------------------------------
-    due = np.flatnonzero((f.mode != MODE_MISSILE) & (f.t_resolve_s <= t1))
-    due = due[np.argsort(f.interceptor_id[due], kind="stable")]
+    missile = f.mode == MODE_MISSILE
+    m = np.flatnonzero(missile)
+    due = np.flatnonzero(~missile & (f.t_resolve_s <= t1)) if m.size < len(f) else m[:0]
     if due.size:
+        due = due[np.argsort(f.interceptor_id[due], kind="stable")]
         t_res = np.maximum(f.t_resolve_s[due], t0)
         ki = _lookup(k_sorted, k_order, f.track_id[due])
         pred = f.aim_pos_m[due] + f.aim_vel_mps[due] * (t_res - t0)[:, None]
@@ -247,46 +293,102 @@ def advance(
                         np.zeros(1), pt[j : j + 1], f.pk[r : r + 1], np.ones(1), killed, rng)  # fmt: skip
 
     # ---- missiles ------------------------------------------------------------------------
-    m = np.flatnonzero(f.mode == MODE_MISSILE)
     if m.size:
-        _advance_missiles(f, m, t0, dt, tracks, k_sorted, k_order, tid, tpos, tvel, t_sorted,
-                          t_order, rng, substep_s, origin_alt_m, ends, killed,
-                          (new_pos, new_vel, new_aim_p, new_aim_v, new_threat, new_closing))  # fmt: skip
+        fly = _advance_missiles if reference else _advance_missiles_kernel
+        fly(f, m, t0, dt, tracks, k_sorted, k_order, tid, tpos, tvel, t_sorted, t_order, rng,
+            substep_s, origin_alt_m, ends, killed,
+            (new_pos, new_vel, new_aim_p, new_aim_v, new_threat, new_closing))  # fmt: skip
 
+    if not ends.parts:  # nothing ended in this step (most steps)
+        _check_finite(f.interceptor_id, new_pos, new_vel, t1)
+        out = Flyouts(
+            f.table, f.interceptor_id, f.battery, f.type_idx, f.mode, f.track_id, new_threat,
+            new_pos, new_vel, f.t_launch_s, new_aim_p, new_aim_v, new_closing, f.t_resolve_s,
+            f.pk, f.max_range_m, f.cost_usd,
+        )  # fmt: skip
+        return out, Outcomes.empty(), EventBatch.empty()
     rows, t_e, kill, threat, miss, pos, reason = ends.arrays()
     keep = np.ones(len(f), dtype=bool)
     keep[rows] = False
-    if not (np.isfinite(new_pos[keep]).all() and np.isfinite(new_vel[keep]).all()):
-        bad = f.interceptor_id[keep][~np.isfinite(new_pos[keep]).all(axis=1)]
-        raise NumericalFault("interceptors", t1, bad.tolist(), "non-finite interceptor state")
     out = Flyouts(
         f.table, f.interceptor_id, f.battery, f.type_idx, f.mode, f.track_id, new_threat,
         new_pos, new_vel, f.t_launch_s, new_aim_p, new_aim_v, new_closing, f.t_resolve_s,
         f.pk, f.max_range_m, f.cost_usd,
     ).select(keep)  # fmt: skip
+    _check_finite(out.interceptor_id, out.pos_m, out.vel_mps, t1)
+    # events in time then interceptor-id order (one round ends once: the order is total)
     order = np.lexsort((f.interceptor_id[rows], t_e))
     rows, t_e, kill, threat, miss, pos, reason = (
         x[order] for x in (rows, t_e, kill, threat, miss, pos, reason)
     )
-    common = dict(
-        battery_id=f.battery[rows], interceptor_id=f.interceptor_id[rows],
+    ev = EventBatch.make(
+        "miss", t_e, battery_id=f.battery[rows], interceptor_id=f.interceptor_id[rows],
         track_id=f.track_id[rows], threat_id=threat, pos_m=pos, p=miss, reason=reason,
     )  # fmt: skip
-    ev = EventBatch.concat(
-        [
-            EventBatch.make(kind, t_e[sel], **{c: v[sel] for c, v in common.items()})
-            for kind, sel in (("intercept", kill), ("miss", ~kill))
-            if sel.any()
-        ]
-    )
-    if len(ev):
-        ev = EventBatch(
-            **{c: v[np.lexsort((ev.interceptor_id, ev.t_s))] for c, v in ev.columns().items()}
-        )
-    killed_ids = np.unique(threat[kill]).astype(np.int64)
-    drop = np.unique(f.track_id[rows][kill]).astype(np.int64)
+    killed_ids = drop = np.empty(0, np.int64)
+    if kill.any():
+        ev = replace(ev, kind=np.where(kill, "intercept", "miss").astype(object))
+        killed_ids = np.unique(threat[kill]).astype(np.int64)
+        drop = np.unique(f.track_id[rows][kill]).astype(np.int64)
     outcomes = Outcomes(killed_ids, drop, f.interceptor_id[rows], f.battery[rows], kill, miss)
     return out, outcomes, ev
+
+
+def _advance_missiles_kernel(
+    f: Flyouts, m: np.ndarray, t0: float, dt: float, tracks: Tracks, k_sorted: np.ndarray,
+    k_order: np.ndarray, tid: np.ndarray, tpos: np.ndarray, tvel: np.ndarray,
+    t_sorted: np.ndarray, t_order: np.ndarray, rng: np.random.Generator, substep_s: float,
+    origin_alt_m: float, ends: _Ends, killed: set[int], out: tuple[np.ndarray, ...],
+) -> None:  # fmt: skip
+    """:func:`_advance_missiles` in the Numba kernel :func:`_homing_kernel.fly_missiles`;
+    the kill draws stay here, in sub-step then interceptor-id order as in the reference."""
+    tab = f.table
+    code, end_f = np.full(len(f), _hk.FLYING, np.int64), np.empty((len(f), 7))
+    n_sub = max(1, math.ceil(dt / substep_s - 1e-9))
+    _hk.fly_missiles(  # type: ignore[call-arg]
+        m, f.type_idx, f.track_id, f.threat_id, f.closing, f.pos_m, f.vel_mps, f.t_launch_s,
+        f.aim_pos_m, f.aim_vel_mps, k_sorted, k_order, tracks.state, state_time_s(tracks),
+        tracks.beta_kg_m2, t_sorted, t_order, tid, tpos, tvel, *_kernel_tables(tab), t0, dt,
+        n_sub, float(origin_alt_m), GM_EARTH_M3PS2, CD_MACH, _CD_SHAPE, *out, code, end_f,
+    )  # fmt: skip
+    e = np.flatnonzero(code != _hk.FLYING)
+    if e.size == 0:
+        return
+    end_f = end_f[e]
+    t_e, miss, p_e = end_f[:, 0], end_f[:, 1], end_f[:, 2:5]
+    thr, sub = end_f[:, 5].astype(np.int64), end_f[:, 6].astype(np.int64)
+    reason = _REASON_OF_CODE[code[e]]  # a closest approach without lock: "passed ..."
+    kill = np.zeros(e.size, bool)
+    lk = np.flatnonzero((code[e] == _hk.CPA) & (thr >= 0))
+    for j_sub in np.unique(sub[lk]):  # kill draws in sub-step order, as the reference
+        c = lk[sub[lk] == j_sub]
+        k = f.type_idx[e[c]]
+        kill[c], reason[c] = _kill_outcomes(f.interceptor_id[e[c]], thr[c], miss[c], tab.pk[k],
+                                            tab.lethal_radius_m[k], killed, rng)  # fmt: skip
+    ends.add(e, t_e, kill, thr, miss, p_e, reason)
+
+
+_REASON_OF_CODE = np.array([_PASSED, *_hk.END_REASONS.values(), _GONE, _BEHIND], dtype=object)
+assert [_hk.CPA, *_hk.END_REASONS, _hk.GONE, _hk.BEHIND] == list(range(7))
+
+
+_TABLES: dict[int, tuple[InterceptorTable, tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
+
+
+def _kernel_tables(tab: InterceptorTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Law code per type, kinematic parameters and homing parameters (``H_*`` columns),
+    cached per table."""
+    hit = _TABLES.get(id(tab))
+    if hit is not None and hit[0] is tab:
+        return hit[1]
+    law = np.array([_hk.LAW_CODES[g] for g in tab.guidance], dtype=np.int64)
+    cols = (tab.boost_time_s + tab.sustain_time_s, tab.guidance_delay_s, tab.nav_gain,
+            tab.max_flight_time_s, tab.min_speed_mps, tab.seeker_range_m)  # fmt: skip
+    hpar = np.ascontiguousarray(np.stack(cols, axis=1).reshape(len(tab), 6), dtype=float)
+    if len(_TABLES) > 16:
+        _TABLES.clear()
+    _TABLES[id(tab)] = (tab, (law, tab.kinematic_params, hpar))
+    return law, tab.kinematic_params, hpar
 
 
 def _advance_missiles(
@@ -328,8 +430,7 @@ def _advance_missiles(
     gone = locked & (ui < 0)
     if gone.any():
         g_rows = np.flatnonzero(gone)
-        ends.add(m[g_rows], t0, False, thr[g_rows], np.nan, pos[g_rows],
-                 "target no longer flying (destroyed or impacted)")  # fmt: skip
+        ends.add(m[g_rows], t0, False, thr[g_rows], np.nan, pos[g_rows], _GONE)
         done |= gone
     live = locked & ~gone
     p1[live], v1[live] = tpos[ui[live]], tvel[ui[live]]
@@ -347,15 +448,7 @@ def _advance_missiles(
         behind = _dot(los, vel[a_rows]) <= 0.0
         if behind.any():
             b = a_rows[behind]
-            ends.add(
-                m[b],
-                t0,
-                False,
-                tid[j[behind]],
-                np.nan,
-                pos[b],
-                "target behind at seeker acquisition",
-            )
+            ends.add(m[b], t0, False, tid[j[behind]], np.nan, pos[b], _BEHIND)
             done[b] = True
         a_rows, j = a_rows[~behind], j[~behind]
         thr[a_rows] = tid[j]
@@ -411,17 +504,16 @@ def _advance_missiles(
                             tab.pk[k[cl]], tab.lethal_radius_m[k[cl]], killed, rng)  # fmt: skip
             if (~lk).any():
                 cu = c[~lk]
-                ends.add(m[cu], t_c[~lk], False, -1, dmin[~lk], p_c[~lk],
-                         "passed the predicted track point without seeker acquisition")  # fmt: skip
+                ends.add(m[cu], t_c[~lk], False, -1, dmin[~lk], p_c[~lk], _PASSED)
             done[c] = True
         active = ~done
         speed = np.linalg.norm(vel, axis=1)
         reasons = (
-            (tfl > tab.max_flight_time_s[k], "fuel/time exhausted (flight time limit)"),
-            ((tfl > burnout) & (speed < tab.min_speed_mps[k]), "fuel/time exhausted (too slow after burnout)"),
-            ((tfl > 1.0) & (altitude_m(pos, origin_alt_m) < 0.0), "hit the ground"),
-            ((tfl > np.maximum(burnout, delay)) & ~closing, "zero closing speed"),
-        )  # fmt: skip
+            (tfl > tab.max_flight_time_s[k], _hk.END_REASONS[1]),
+            ((tfl > burnout) & (speed < tab.min_speed_mps[k]), _hk.END_REASONS[2]),
+            ((tfl > 1.0) & (altitude_m(pos, origin_alt_m) < 0.0), _hk.END_REASONS[3]),
+            ((tfl > np.maximum(burnout, delay)) & ~closing, _hk.END_REASONS[4]),
+        )
         for cond, why in reasons:
             e = np.flatnonzero(active & cond)
             if e.size:

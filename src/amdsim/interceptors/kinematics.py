@@ -22,6 +22,7 @@ step ``h``; callers use small steps (10-50 ms).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -33,7 +34,7 @@ from amdsim.physics.atmosphere import density_and_sound_speed
 from amdsim.physics.drag import CD_MACH, CD_PROFILES
 from amdsim.scenario.types.interceptor import InterceptorType
 
-__all__ = ["InterceptorTable", "altitude_m", "gravity_mps2", "launch_velocity", "step"]
+__all__ = ["InterceptorTable", "altitude_m", "gravity_mps2", "heun", "launch_velocity", "step"]
 
 _CD_SHAPE = CD_PROFILES["slender_rocket"] / CD_PROFILES["slender_rocket"][0]
 _FLOAT_FIELDS = (
@@ -79,10 +80,30 @@ class InterceptorTable:
         return len(self.names)
 
     def __getattr__(self, name: str) -> np.ndarray:
+        if name.startswith("__") or name == "values":  # unpickling, copying: no table yet
+            raise AttributeError(name)
         try:
             return self.values[name]
         except KeyError:
             raise AttributeError(name) from None
+
+    @functools.cached_property
+    def kinematic_params(self) -> np.ndarray:
+        """``(k, 13)`` parameters of the kinematics kernels, one row per type (columns: boost
+        and sustain time, their burn rates, launch and burnout mass, boost and sustain thrust,
+        reference area, cd0, max accel, cl_max, divert accel)."""
+        return np.ascontiguousarray(
+            np.stack(
+                [
+                    self.boost_time_s, self.sustain_time_s, self.mdot_boost_kgps,
+                    self.mdot_sustain_kgps, self.mass_launch_kg, self.mass_burnout_kg,
+                    self.boost_thrust_n, self.sustain_thrust_n, self.ref_area_m2, self.cd0,
+                    self.max_accel_mps2, self.cl_max, self.divert_accel_mps2,
+                ],
+                axis=1,
+            ).reshape(len(self), 13),
+            dtype=float,
+        )  # fmt: skip
 
     def index(self, name: str) -> int:
         """Row of interceptor type ``name``."""
@@ -187,20 +208,12 @@ def step(
     pos_m, vel_mps, lateral_mps2 : new position, velocity and the achieved lateral control
         acceleration magnitude (m/s^2).
     """
-    params = np.stack(
-        [
-            tab.boost_time_s, tab.sustain_time_s, tab.mdot_boost_kgps, tab.mdot_sustain_kgps,
-            tab.mass_launch_kg, tab.mass_burnout_kg, tab.boost_thrust_n, tab.sustain_thrust_n,
-            tab.ref_area_m2, tab.cd0, tab.max_accel_mps2, tab.cl_max, tab.divert_accel_mps2,
-        ],
-        axis=1,
-    )  # fmt: skip
     return _step_kernel(  # type: ignore[no-any-return]
         np.ascontiguousarray(pos_m, dtype=float),
         np.ascontiguousarray(vel_mps, dtype=float),
         np.ascontiguousarray(t_flight_s, dtype=float),
         np.ascontiguousarray(k, dtype=np.int64),
-        params,
+        tab.kinematic_params,
         np.ascontiguousarray(cmd_mps2, dtype=float),
         float(h_s),
         R_MEAN_EARTH_M + float(origin_alt_m),
@@ -210,7 +223,36 @@ def step(
     )
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
+def _interp(x, xp, fp):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """``np.interp`` of one scalar (NumPy's algorithm, same results): Numba's ``np.interp``
+    boxes a scalar into arrays, which cost more than the rest of the flyout step."""
+    n = xp.shape[0]
+    if x != x:
+        return x
+    if x >= xp[n - 1]:
+        return fp[n - 1]
+    if x < xp[0]:
+        return fp[0]
+    j, hi = 0, n - 1  # bisection: xp[j] <= x < xp[j + 1]
+    while hi - j > 1:
+        mid = (j + hi) >> 1
+        if xp[mid] <= x:
+            j = mid
+        else:
+            hi = mid
+    if xp[j] == x:
+        return fp[j]
+    slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j])
+    out = slope * (x - xp[j]) + fp[j]
+    if out != out:
+        out = slope * (x - xp[j + 1]) + fp[j + 1]
+        if out != out and fp[j] == fp[j + 1]:
+            out = fp[j]
+    return out
+
+
+@njit(cache=True, inline="always")
 def _accel(px, py, pz, vx, vy, vz, t, j, par, cx, cy, cz, rc, mu, cd_mach, cd_shape):  # type: ignore[no-untyped-def]  # pragma: no cover
     tb, ts, mdb, mds = par[j, 0], par[j, 1], par[j, 2], par[j, 3]
     m0, mb, thb, ths, area, cd0 = par[j, 4], par[j, 5], par[j, 6], par[j, 7], par[j, 8], par[j, 9]
@@ -225,7 +267,7 @@ def _accel(px, py, pz, vx, vy, vz, t, j, par, cx, cy, cz, rc, mu, cd_mach, cd_sh
     dx, dy, dz = px, py, pz + rc
     r = np.sqrt(dx * dx + dy * dy + dz * dz)
     rho, a_snd = density_and_sound_speed(r - R_MEAN_EARTH_M)
-    cd = cd0 * np.interp(speed / a_snd, cd_mach, cd_shape)
+    cd = cd0 * _interp(speed / a_snd, cd_mach, cd_shape)
     q = 0.5 * rho * speed * speed
     axial = (thrust - q * cd * area) / mass
     g = -mu / (r * r * r)
@@ -240,46 +282,40 @@ def _accel(px, py, pz, vx, vy, vz, t, j, par, cx, cy, cz, rc, mu, cd_mach, cd_sh
     return ax, ay, az, mag * scale
 
 
+@njit(cache=True, inline="always")
+def heun(px, py, pz, vx, vy, vz, t, j, par, cx, cy, cz, h, rc, mu, cd_mach, cd_shape):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """One Heun (RK2) step of one round of type row ``j`` (command held over the step).
+
+    Scalar form of :func:`step` for kernels: returns the new position and velocity
+    components and the achieved lateral acceleration (m/s^2) at the start of the step.
+    """
+    ax, ay, az, lat = _accel(
+        px, py, pz, vx, vy, vz, t, j, par, cx, cy, cz, rc, mu, cd_mach, cd_shape
+    )
+    qx, qy, qz = vx + ax * h, vy + ay * h, vz + az * h
+    bx, by, bz, _ = _accel(
+        px + vx * h, py + vy * h, pz + vz * h, qx, qy, qz, t + h, j, par, cx, cy, cz, rc, mu,
+        cd_mach, cd_shape,
+    )  # fmt: skip
+    return (
+        px + 0.5 * (vx + qx) * h, py + 0.5 * (vy + qy) * h, pz + 0.5 * (vz + qz) * h,
+        vx + 0.5 * (ax + bx) * h, vy + 0.5 * (ay + by) * h, vz + 0.5 * (az + bz) * h, lat,
+    )  # fmt: skip
+
+
 @njit(cache=True)
 def _step_kernel(pos, vel, tfl, k, par, cmd, h, rc, mu, cd_mach, cd_shape):  # type: ignore[no-untyped-def]  # pragma: no cover
-    """Heun (RK2) step with the command held over the step."""
+    """Heun (RK2) step of every row with the command held over the step."""
     n = pos.shape[0]
     p_out = np.empty_like(pos)
     v_out = np.empty_like(vel)
     lat_out = np.empty(n)
     for i in range(n):
-        px, py, pz = pos[i, 0], pos[i, 1], pos[i, 2]
-        vx, vy, vz = vel[i, 0], vel[i, 1], vel[i, 2]
-        cx, cy, cz = cmd[i, 0], cmd[i, 1], cmd[i, 2]
-        ax, ay, az, lat = _accel(
-            px, py, pz, vx, vy, vz, tfl[i], k[i], par, cx, cy, cz, rc, mu, cd_mach, cd_shape
-        )
-        qx, qy, qz = vx + ax * h, vy + ay * h, vz + az * h
-        bx, by, bz, _ = _accel(
-            px + vx * h,
-            py + vy * h,
-            pz + vz * h,
-            qx,
-            qy,
-            qz,
-            tfl[i] + h,
-            k[i],
-            par,
-            cx,
-            cy,
-            cz,
-            rc,
-            mu,
-            cd_mach,
-            cd_shape,
-        )
-        v_out[i, 0] = vx + 0.5 * (ax + bx) * h
-        v_out[i, 1] = vy + 0.5 * (ay + by) * h
-        v_out[i, 2] = vz + 0.5 * (az + bz) * h
-        p_out[i, 0] = px + 0.5 * (vx + qx) * h
-        p_out[i, 1] = py + 0.5 * (vy + qy) * h
-        p_out[i, 2] = pz + 0.5 * (vz + qz) * h
-        lat_out[i] = lat
+        (p_out[i, 0], p_out[i, 1], p_out[i, 2], v_out[i, 0], v_out[i, 1], v_out[i, 2],
+         lat_out[i]) = heun(
+            pos[i, 0], pos[i, 1], pos[i, 2], vel[i, 0], vel[i, 1], vel[i, 2], tfl[i], k[i], par,
+            cmd[i, 0], cmd[i, 1], cmd[i, 2], h, rc, mu, cd_mach, cd_shape,
+        )  # fmt: skip
     return p_out, v_out, lat_out
 
 
