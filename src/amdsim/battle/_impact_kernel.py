@@ -8,9 +8,11 @@ Equations of motion in the rotating ECEF frame (as :mod:`amdsim.physics.eom`):
       - \\frac{\\rho(h)\\,|\\mathbf v|}{2\\beta}\\mathbf v ,
 
 with the ballistic coefficient :math:`\\beta = m / (C_d A)` held constant (what the tracker
-estimates), USSA76 density (:func:`amdsim.physics.atmosphere.atmosphere`, tabulated), and the
-height above the WGS84 ellipsoid :func:`amdsim.physics.geodesy.height_scalar`. Gravity with J2:
-Vallado, *Fundamentals of Astrodynamics and Applications*, 4th ed., eq. 8-30.
+estimates). Gravity (J2, Vallado, *Fundamentals of Astrodynamics and Applications*, 4th ed.,
+eq. 8-30) and the rotating-frame terms are :func:`amdsim.physics.eom.gravity_frame_scalar`, the
+USSA76 density the table of :func:`amdsim.physics.atmosphere.density_and_sound_speed_fast`, both
+shared with the threat flight; the ground test uses the height above the WGS84 ellipsoid
+:func:`amdsim.physics.geodesy.height_scalar`.
 
 Each object is stepped with classical RK4 at its own fixed step (chosen by the caller from a
 vacuum estimate of the time to the ground) until its height crosses ``h_ground``; the crossing
@@ -18,6 +20,9 @@ is located on the cubic Hermite interpolant of the last step (position and veloc
 ends) by three secant iterations on the height. Inside the drag term the height is measured from
 the sphere of the local Earth radius under the starting point (over a 300 km flight this
 differs from the ellipsoidal height by < 100 m, < 1.5 % in density).
+
+The kernel is serial on purpose (the batches of a decision cycle are a few thousand objects at
+most; threads cost more than they save on a busy 2-core machine) and deterministic.
 """
 
 from __future__ import annotations
@@ -25,64 +30,32 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
-from amdsim.core.constants import GM_EARTH_M3PS2, J2_EARTH, WGS84_A_M
-from amdsim.physics.atmosphere import atmosphere
+from amdsim.physics.atmosphere import density_and_sound_speed_fast
+from amdsim.physics.eom import DRAG_CEILING_M, gravity_frame_scalar
 from amdsim.physics.geodesy import height_scalar
 
-__all__ = ["fly_to_ground"]
-
-_K_J2 = 1.5 * J2_EARTH * GM_EARTH_M3PS2 * WGS84_A_M**2
-_DRAG_CEILING_M = 120_000.0
-_RHO_DH_M = 250.0
-_RHO_H_M = np.arange(-1_000.0, _DRAG_CEILING_M + _RHO_DH_M, _RHO_DH_M)
-_LN_RHO = np.log(atmosphere(_RHO_H_M)[2])
-"""ln(USSA76 density) every 250 m; log-linear interpolation between nodes is within 0.05 %
-of the layer equations (checked in tests) and ~10x cheaper than evaluating them."""
+__all__ = ["fly_to_ground", "quadrature_hits"]
 
 
-@njit(cache=True, inline="always")
-def _density(h: float) -> float:
-    u = (h - _RHO_H_M[0]) / _RHO_DH_M
-    if u <= 0.0:
-        return math.exp(_LN_RHO[0])
-    k = int(u)
-    if k >= _LN_RHO.shape[0] - 1:
-        return math.exp(_LN_RHO[-1])
-    f = u - k
-    return math.exp(_LN_RHO[k] + f * (_LN_RHO[k + 1] - _LN_RHO[k]))
-
-
-@njit(cache=True, inline="always")
+@njit(cache=True, fastmath=False, error_model="numpy", inline="always")
 def _accel(x, y, z, vx, vy, vz, k_drag, j2, omega, r_local):  # type: ignore[no-untyped-def]
-    r2 = x * x + y * y + z * z
-    rn = math.sqrt(r2)
-    mu_r3 = GM_EARTH_M3PS2 / (r2 * rn)
-    ax = -mu_r3 * x
-    ay = -mu_r3 * y
-    az = -mu_r3 * z
-    if j2:
-        k = _K_J2 / (r2 * r2 * rn)
-        zr2 = 5.0 * z * z / r2
-        ax -= k * x * (1.0 - zr2)
-        ay -= k * y * (1.0 - zr2)
-        az -= k * z * (3.0 - zr2)
-    if omega != 0.0:
-        ax += 2.0 * omega * vy + omega * omega * x
-        ay += -2.0 * omega * vx + omega * omega * y
+    """Acceleration with the drag ``k_drag rho |v| v`` (``k_drag = 1 / (2 beta)``)."""
+    ax, ay, az, rn = gravity_frame_scalar(x, y, z, vx, vy, j2, omega)
     if k_drag > 0.0:
         h = rn - r_local  # height for the density only: local-radius sphere, see module doc
-        if h < _DRAG_CEILING_M:
-            rho = _density(h)
-            kd = k_drag * rho * math.sqrt(vx * vx + vy * vy + vz * vz)
+        if h < DRAG_CEILING_M:
+            kd = (
+                k_drag * density_and_sound_speed_fast(h)[0] * math.sqrt(vx * vx + vy * vy + vz * vz)
+            )
             ax -= kd * vx
             ay -= kd * vy
             az -= kd * vz
     return ax, ay, az
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, fastmath=False, error_model="numpy", inline="always")
 def _hermite(p0, v0, p1, v1, dt, s):  # type: ignore[no-untyped-def]
     """Cubic Hermite position at fraction ``s`` of a step of length ``dt`` (one axis)."""
     s2 = s * s
@@ -95,7 +68,7 @@ def _hermite(p0, v0, p1, v1, dt, s):  # type: ignore[no-untyped-def]
     )
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=False, error_model="numpy", inline="always")
 def _fly_one(
     i,
     pos,
@@ -182,42 +155,19 @@ def _fly_one(
         t += h
 
 
-def _fly_impl(
-    pos, vel, k_drag, dt, max_steps, h_ground, j2, omega, sphere, rec_row, n_rec_rows, n_rec
-):  # type: ignore[no-untyped-def]
+@njit(cache=True, fastmath=False, error_model="numpy")
+def _fly(pos, vel, k_drag, dt, max_steps, h_ground, j2, omega, sphere, rec_row, n_rec_rows, n_rec):  # type: ignore[no-untyped-def]
     n = pos.shape[0]
     out_p = np.full((n, 3), np.nan)
     out_v = np.full((n, 3), np.nan)
     out_t = np.full(n, np.nan)
     rec = np.full((n_rec_rows, n_rec, 3), np.nan)
-    for i in prange(n):
+    for i in range(n):
         _fly_one(
-            i,
-            pos,
-            vel,
-            k_drag,
-            dt,
-            max_steps,
-            h_ground,
-            j2,
-            omega,
-            sphere,
-            rec_row,
-            n_rec,
-            out_p,
-            out_v,
-            out_t,
-            rec,
-        )
+            i, pos, vel, k_drag, dt, max_steps, h_ground, j2, omega, sphere, rec_row, n_rec,
+            out_p, out_v, out_t, rec,
+        )  # fmt: skip
     return out_p, out_v, out_t, rec
-
-
-_fly = njit(cache=True, parallel=True)(_fly_impl)
-# Serial twin for small batches: thread start-up and a busy machine make the threaded
-# kernel far slower than one core on a few hundred objects.
-_fly_serial = njit(cache=True)(_fly_impl)
-PARALLEL_MIN = 2000
-"""Batch size from which :func:`fly_to_ground` uses the threaded kernel."""
 
 
 def fly_to_ground(
@@ -248,9 +198,55 @@ def fly_to_ground(
     hg = np.broadcast_to(np.asarray(h_ground_m, float), (n,)).copy()
     rec_mask = np.ones(n, bool) if record is None else np.asarray(record, bool)
     rec_row = np.where(rec_mask, np.cumsum(rec_mask) - 1, -1).astype(np.int64)
-    kernel = _fly if n >= PARALLEL_MIN else _fly_serial
-    return kernel(  # type: ignore[no-any-return]
+    return _fly(  # type: ignore[no-any-return]
         f(pos_ecef_m, dtype=float), f(vel_ecef_mps, dtype=float), f(k_drag), f(dt_s, dtype=float),
         int(max_steps), hg, bool(j2), float(omega_radps), bool(sphere), rec_row,
         int(rec_mask.sum()), int(n_record),
     )  # fmt: skip
+
+
+@njit(cache=True, fastmath=False, error_model="numpy")
+def quadrature_hits(mean, l11, l21, l22, z, center, radius, poly_xy, poly_start):  # type: ignore[no-untyped-def]
+    """Fraction of the quadrature points of each impact distribution inside each asset.
+
+    Point ``q`` of row ``i`` is ``mean_i + L_i z_q`` with the Cholesky factor
+    ``L = [[l11, 0], [l21, l22]]``; non-finite points count as far away. Asset ``j`` is the
+    circle ``(center[j], radius[j])`` or, where ``poly_start[j] < poly_start[j + 1]``, the
+    polygon ``poly_xy[poly_start[j]:poly_start[j + 1]]`` (even-odd rule, as
+    :func:`amdsim.core.areas.points_in_polygon`). Returns ``(n, m)``; rows whose mean is not
+    finite are 0.
+    """
+    n, nq, m = mean.shape[0], z.shape[0], center.shape[0]
+    out = np.zeros((n, m))
+    for i in range(n):
+        if not np.isfinite(mean[i, 0]):
+            continue
+        for q in range(nq):
+            px = mean[i, 0] + l11[i] * z[q, 0]
+            py = mean[i, 1] + l21[i] * z[q, 0] + l22[i] * z[q, 1]
+            if not np.isfinite(px):
+                px = 1e30
+            if not np.isfinite(py):
+                py = 1e30
+            for j in range(m):
+                a, b = poly_start[j], poly_start[j + 1]
+                if a == b:
+                    dx = px - center[j, 0]
+                    dy = py - center[j, 1]
+                    inside = dx * dx + dy * dy <= radius[j] * radius[j]
+                else:
+                    cross = 0
+                    for v in range(a, b):
+                        w = v + 1 if v + 1 < b else a
+                        x0, y0 = poly_xy[v, 0], poly_xy[v, 1]
+                        x1, y1 = poly_xy[w, 0], poly_xy[w, 1]
+                        if (y0 > py) != (y1 > py):
+                            if px < x0 + (py - y0) * (x1 - x0) / (y1 - y0):
+                                cross += 1
+                    inside = cross % 2 == 1
+                if inside:
+                    out[i, j] += 1.0
+    for i in range(n):
+        for j in range(m):
+            out[i, j] /= nq
+    return out

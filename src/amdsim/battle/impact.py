@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtr
 
-from amdsim.battle._impact_kernel import fly_to_ground
+from amdsim.battle._impact_kernel import fly_to_ground, quadrature_hits
 from amdsim.battle.batches import Assessment
 from amdsim.core.areas import DefendedAreas
 from amdsim.core.constants import OMEGA_EARTH_RADPS
@@ -80,6 +80,19 @@ class Prediction:
         return Prediction(sub, self.ballistic[rows], self.path_m[rows], self.path_t_s[rows])
 
     @staticmethod
+    def unassessed(track_id: np.ndarray, n_assets: int, n_path: int) -> Prediction:
+        """Rows for tracks that were not assessed: no impact (NaN, at ``t = inf``), hit
+        probability and value 0, no path."""
+        k = np.shape(track_id)[0]
+        a = Assessment(
+            np.asarray(track_id, np.int64), np.full((k, 2), np.nan), np.zeros((k, 2, 2)),
+            np.full(k, np.inf), np.zeros((k, n_assets)), np.zeros(k),
+        )  # fmt: skip
+        return Prediction(
+            a, np.zeros(k, bool), np.full((k, n_path, 3), np.nan), np.full((k, n_path), np.nan)
+        )
+
+    @staticmethod
     def concat(parts: list[Prediction], n_assets: int, n_path: int) -> Prediction:
         if not parts:
             a = Assessment(
@@ -114,6 +127,11 @@ class ImpactPredictor:
         Ballistic coefficient used where the track has none (``inf``: vacuum).
     steps_to_ground : int
         RK4 steps over the vacuum time to the ground (the step is fixed per object).
+    ut_steps_to_ground : int
+        The same for the sigma points of the unscented transform. Coarser than
+        ``steps_to_ground`` (the default, a sixth as many steps), the nominal is flown again at
+        that step and the sigma points' mean is taken relative to it (see :meth:`_ballistic`);
+        ``steps_to_ground`` or more: no such correction.
     n_path : int
         Number of recorded path samples (the first ``n_path`` steps of the nominal).
     n_quad : int
@@ -134,6 +152,7 @@ class ImpactPredictor:
     areas: DefendedAreas
     default_beta_kg_m2: float = np.inf
     steps_to_ground: int = 24
+    ut_steps_to_ground: int = 4
     n_path: int = 64
     n_quad: int = 128
     horizon_s: float = 900.0
@@ -198,11 +217,10 @@ class ImpactPredictor:
         return Prediction(a, bal, path, path_t)
 
     # -- ballistic ---------------------------------------------------------------------
-    def _fly(self, st: np.ndarray, inv_beta: np.ndarray, record: bool) -> tuple[np.ndarray, ...]:
-        """Fly ENU states ``(k, 6)`` to the ground: (impact EN (k, 2), t_flight (k,), path ENU
-        (k or 0, n_path, 3), dt (k,))."""
-        # step: the vacuum time to the ground (flat Earth, h above the origin) / steps_to_ground,
-        # and no more than a quarter of the sea-level drag time constant 2 beta / (rho0 |v|)
+    def _step(self, st: np.ndarray, inv_beta: np.ndarray, steps: int) -> np.ndarray:
+        """RK4 step (s) of each ENU state ``(k, 6)``: the vacuum time to the ground (flat
+        Earth, h above the origin) / ``steps``, and no more than a quarter of the sea-level
+        drag time constant 2 beta / (rho0 |v|)."""
         h = st[:, 2] + self.frame.alt_m
         vz = st[:, 5]
         t_g = (
@@ -210,7 +228,16 @@ class ImpactPredictor:
         ) / _G_MPS2
         speed = np.maximum(np.linalg.norm(st[:, 3:6], axis=1), 1.0)
         tau = 2.0 / (1.225 * speed * np.maximum(inv_beta, 1e-300))
-        dt = np.clip(np.minimum(t_g / self.steps_to_ground, 0.25 * tau), 0.02, 20.0)
+        return np.asarray(np.clip(np.minimum(t_g / steps, 0.25 * tau), 0.02, 20.0))
+
+    def _fly(
+        self, st: np.ndarray, inv_beta: np.ndarray, record: bool, dt: np.ndarray | None = None
+    ) -> tuple[np.ndarray, ...]:
+        """Fly ENU states ``(k, 6)`` to the ground at steps ``dt`` (default :meth:`_step` with
+        ``steps_to_ground``): (impact EN (k, 2), t_flight (k,), path ENU (k or 0, n_path, 3),
+        dt (k,))."""
+        if dt is None:
+            dt = self._step(st, inv_beta, self.steps_to_ground)
         pos_e = self.frame.enu_to_ecef(st[:, :3])
         vel_e = self.frame.vec_enu_to_ecef(st[:, 3:6])
         imp_e, _, t_f, rec = fly_to_ground(
@@ -265,16 +292,29 @@ class ImpactPredictor:
                 sq = vec * np.sqrt(np.maximum(w, 0.0))[:, None, :]
             dev = np.swapaxes(sq, 1, 2)  # row j = j-th column of the square root
             xs = x[full][:, None, :]
-            sig = np.concatenate([xs + dev, xs - dev], axis=1).reshape(-1, 6)  # (k*12, 6)
-            imp_s, t_s, _, _ = self._fly(sig, np.repeat(inv_beta[full], 12), record=False)
-            imp_s, t_s = imp_s.reshape(k, 12, 2), t_s.reshape(k, 12)
+            # the 12 sigma points, and with a coarser UT step the nominal again at that step:
+            # the integration error common to all (smooth in the state and the step) cancels
+            # in the spread, and the mean is the fine-step nominal plus the sigma points' mean
+            # offset from the coarse nominal (a control variate)
+            coarse = self.ut_steps_to_ground < self.steps_to_ground
+            parts = [xs + dev, xs - dev] + ([xs] if coarse else [])
+            sig = np.concatenate(parts, axis=1).reshape(-1, 6)  # (k*13 or k*12, 6)
+            ib = np.repeat(inv_beta[full], 13 if coarse else 12)
+            imp_s, t_s, _, _ = self._fly(
+                sig, ib, record=False, dt=self._step(sig, ib, self.ut_steps_to_ground)
+            )
+            imp_s, t_s = imp_s.reshape(k, -1, 2), t_s.reshape(k, -1)
             ok = np.isfinite(t_s).all(axis=1)  # all sigma points landed: UT; else keep rough
             g = full[ok]
-            mu = imp_s[ok].mean(axis=1)
-            d = imp_s[ok] - mu[:, None, :]
+            mu = imp_s[ok, :12].mean(axis=1)
+            d = imp_s[ok, :12] - mu[:, None, :]
+            t_mu = t_s[ok, :12].mean(axis=1)
+            if coarse:
+                mu = imp_c[g] + (mu - imp_s[ok, 12])
+                t_mu = t_c[g] + (t_mu - t_s[ok, 12])
             mean[g] = mu
             cov[g] = np.einsum("nki,nkj->nij", d, d) / 12.0
-            t_imp[g] = t0[g] + t_s[ok].mean(axis=1)
+            t_imp[g] = t0[g] + t_mu
         mean = np.where(landed[:, None], mean, np.nan)
         p_hit = np.zeros((nb, len(self.areas)))
         if full.size:
@@ -301,7 +341,11 @@ class ImpactPredictor:
             for j in range(len(a))
         ])  # fmt: skip
 
-    def _p_hit_gauss(self, mean: np.ndarray, cov: np.ndarray) -> np.ndarray:
+    def _p_hit_gauss(self, mean: np.ndarray, cov: np.ndarray, method: str = "numba") -> np.ndarray:
+        """``(n, m)`` probability that an impact ~ N(mean, cov) lands in each asset, on the
+        equal-weight quadrature (see the module docstring). ``method``: ``"numba"``
+        (:func:`~amdsim.battle._impact_kernel.quadrature_hits`) or ``"numpy"`` (the
+        reference, :meth:`DefendedAreas.contains`); the same results."""
         n, m = mean.shape[0], len(self.areas)
         if n == 0 or m == 0:
             return np.zeros((n, m))
@@ -313,6 +357,19 @@ class ImpactPredictor:
         l11 = np.sqrt(np.maximum(a, 0.0))
         l21 = np.where(l11 > 0, b / np.maximum(l11, 1e-300), 0.0)
         l22 = np.sqrt(np.maximum(d - l21 * l21, 0.0))
+        if method == "numba":
+            polys = self.areas.polygons
+            sizes = [0 if poly is None else len(poly) for poly in polys]
+            start = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+            verts = [np.asarray(poly, float).reshape(-1, 2) for poly in polys if poly is not None]
+            f = np.ascontiguousarray
+            return quadrature_hits(  # type: ignore[no-any-return]
+                f(mean, dtype=float), f(l11), f(l21), f(l22), f(z),
+                f(self.areas.center_m, dtype=float), f(self.areas.radius_m, dtype=float),
+                f(np.concatenate(verts) if verts else np.empty((0, 2))), start,
+            )  # fmt: skip
+        if method != "numpy":
+            raise ValueError(f"method must be 'numba' or 'numpy', got {method!r}")
         px = mean[:, 0:1] + l11[:, None] * z[None, :, 0]
         py = mean[:, 1:2] + l21[:, None] * z[None, :, 0] + l22[:, None] * z[None, :, 1]
         good = np.isfinite(mean[:, 0])

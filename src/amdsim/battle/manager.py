@@ -3,7 +3,8 @@
 Each cycle (every ``decision_period_s``) the manager
 
 1. predicts the impact point / closest approach of every confirmed track (cached per track
-   while its state time is unchanged) -> :class:`Assessment`;
+   while its state time is unchanged; not at all for a reserved track whose "engaged"
+   decision is already logged, as nothing of it would be used) -> :class:`Assessment`;
 2. drops tracks that endanger nothing: a battery engages a track only when the track's
    probability of hitting a defended asset is at least the battery's ``engage_threshold``
    (the Iron Dome rule: rockets heading for open ground are let through);
@@ -12,8 +13,9 @@ Each cycle (every ``decision_period_s``) the manager
 4. for each tier, upper tier first, solves the WTA over the feasible (battery, track) pairs:
    value = threat value at stake, Pk of one engagement (``1 - (1 - pk)^s`` for a salvo of
    ``s`` rounds), rounds = engagements the battery can afford (ready rounds above the reserve,
-   free channels), at most one engagement per track per cycle; lower tiers take what the
-   upper tiers left (leakers and threats the upper tier cannot reach);
+   free channels), at most one engagement per track per cycle, over the tracks and batteries
+   with some feasible pair; lower tiers take what the upper tiers left (leakers and threats
+   the upper tier cannot reach);
 5. issues fire orders (launch after command latency + reaction), reserves the tracks for
    every battery (no battery fires at a reserved track: no double engagement by accident) and
    logs one ``decision`` event per track whenever its decision changes, plus one ``engage``
@@ -42,6 +44,15 @@ from amdsim.tracking.batches import Tracks
 __all__ = ["BattleManager", "BattleSettings", "BattleState", "build_battle_manager"]
 
 _CODES = {"engage": 0, "engaged": 1, "reach": 2, "below": 3, "ammo": 4, "busy": 5, "wta": 6}
+
+
+def _decision_key(code: np.ndarray, battery_id: np.ndarray) -> np.ndarray:
+    """One integer per (decision category, battery id or -1): what is compared from cycle to
+    cycle to log a decision only when it changes."""
+    return np.asarray(code, np.int64) * (1 << 40) + (np.asarray(battery_id, np.int64) + 1)
+
+
+_ENGAGED = int(_decision_key(np.array([_CODES["engaged"]]), np.array([-1]))[0])
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +128,15 @@ def _subset(tracks: Tracks, rows: np.ndarray) -> Tracks:
     )  # fmt: skip
 
 
+def _last_key(state: BattleState, track_id: np.ndarray) -> np.ndarray:
+    """The last logged decision key of each track (-1 where none was logged)."""
+    old_t, old_k = state.dec_track, state.dec_key
+    if old_t.size == 0:
+        return np.full(np.shape(track_id), -1, np.int64)
+    pos = np.clip(np.searchsorted(old_t, track_id), 0, old_t.size - 1)
+    return np.where(old_t[pos] == track_id, old_k[pos], -1)
+
+
 class BattleManager:
     """Decides, each cycle, which battery fires how many rounds at which track (see module doc).
 
@@ -145,11 +165,23 @@ class BattleManager:
 
     # -- threat evaluation ----------------------------------------------------------------
     def assess(
-        self, tracks: Tracks, state: BattleState | None = None
+        self, tracks: Tracks, state: BattleState | None = None, skip: np.ndarray | None = None
     ) -> tuple[Prediction, BattleState]:
         """Predictions for all rows of ``tracks``, reusing the cached ones whose state time
-        has not changed."""
+        has not changed. Rows where ``skip`` (bool) is set are not assessed: they come back
+        as :meth:`Prediction.unassessed` rows (no impact, no hit probability, no path) and
+        stay out of the cache."""
         state = state or BattleState.empty()
+        if skip is not None and np.any(skip):
+            rows = np.flatnonzero(~np.asarray(skip, bool))
+            sub, state = self.assess(_subset(tracks, rows), state)
+            skipped = np.flatnonzero(skip)
+            none = Prediction.unassessed(
+                tracks.track_id[skipped], len(self.areas), self.predictor.n_path
+            )
+            order = np.argsort(np.concatenate([rows, skipped]), kind="stable")
+            both = Prediction.concat([sub, none], len(self.areas), self.predictor.n_path)
+            return both.select(order), state
         t_state = getattr(tracks, "t_state_s", None)
         t_key = np.asarray(t_state if t_state is not None else tracks.t_update_s, float)
         key = (
@@ -203,10 +235,7 @@ class BattleManager:
         batteries.check()
         conf = np.flatnonzero(np.asarray(tracks.status) == 1)
         trk = _subset(tracks, conf)
-        pred, state = self.assess(trk, state)
-        a = pred.assessment
-        n, _b = len(pred), len(batteries)
-        tid = np.asarray(a.track_id, np.int64)
+        tid = np.asarray(trk.track_id, np.int64)
 
         # reservations: drop released ones and those of tracks no longer in the picture
         keep = (state.res_release_s > t_s) & np.isin(state.res_track, tid)
@@ -216,6 +245,12 @@ class BattleManager:
             state.res_release_s[keep],
         )
         reserved = np.isin(tid, res_track)
+        # A reserved track whose last logged decision is already "engaged" needs no
+        # assessment: its decision is "engaged" whatever the prediction says, and an unchanged
+        # decision is not logged again (see _events), so nothing of its prediction is used.
+        pred, state = self.assess(trk, state, skip=reserved & (_last_key(state, tid) == _ENGAGED))
+        a = pred.assessment
+        n, _b = len(pred), len(batteries)
 
         p_any = pred.p_any
         thr = np.asarray(batteries.engage_threshold, float)
@@ -249,6 +284,15 @@ class BattleManager:
                 0.0,
             )
             pk_e = 1.0 - (1.0 - pk1) ** s
+            # only threats some battery of the tier can engage, and batteries that can engage
+            # one of them: the others cannot take or give a round (their pairs are capped at 0)
+            live = pk_e > 0.0
+            rows = rows[live.any(axis=1)]
+            sel = np.flatnonzero(live.any(axis=0) & (engagements[cols] > 0))
+            if rows.size == 0 or sel.size == 0:
+                continue
+            pk_e = pk_e[np.ix_(live.any(axis=1), sel)]
+            cols = cols[sel]
             # No wall-clock limit here: a time limit would make the plan (and so the event
             # log) depend on machine load, breaking "same seed, same log". The per-cycle
             # problem (one engagement per threat) is an assignment problem, which the
@@ -333,12 +377,9 @@ class BattleManager:
         bid = np.where(assigned_b >= 0, ids[np.maximum(assigned_b, 0)] if len(ids) else -1, -1)
         # compare with the last logged decision of each track (sorted arrays, no Python loop)
         tid = np.asarray(a.track_id, np.int64)
-        key = code * (1 << 40) + (bid + 1)
+        key = _decision_key(code, bid)
         old_t, old_k = state.dec_track, state.dec_key
-        pos = np.clip(np.searchsorted(old_t, tid), 0, max(old_t.size - 1, 0))
-        known = (old_t.size > 0) & (old_t[pos] == tid) if old_t.size else np.zeros(n, bool)
-        prev = np.where(known, old_k[pos] if old_t.size else 0, -1)
-        changed = np.flatnonzero(prev != key)
+        changed = np.flatnonzero(_last_key(state, tid) != key)
         keep_old = ~np.isin(old_t, tid)
         new_t = np.concatenate([old_t[keep_old], tid])
         new_k = np.concatenate([old_k[keep_old], key])

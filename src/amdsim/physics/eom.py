@@ -20,7 +20,8 @@ gravity), ``rotation=False`` (inertial, non-rotating Earth), ``drag=False`` and
 Two implementations with identical physics: plain NumPy (:func:`accel_numpy`,
 :func:`rk4_step_numpy`, the reference used by the tests) and Numba scalar kernels
 (:func:`accel_scalar`, :func:`rk4_scalar`) used by the flight loop, plus the batch
-:func:`rk4_step_batch` (``prange`` over objects).
+:func:`rk4_step_batch` (``prange`` over objects). The gravity and rotating-frame part,
+:func:`gravity_frame_scalar`, is shared with the impact-prediction kernel of battle management.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ __all__ = [
     "EomOptions",
     "accel_numpy",
     "accel_scalar",
+    "gravity_frame_scalar",
     "rk4_scalar",
     "rk4_step_batch",
     "rk4_step_numpy",
@@ -149,6 +151,34 @@ def rk4_step_numpy(
 
 
 @njit(cache=True, fastmath=False, error_model="numpy", inline="always")
+def gravity_frame_scalar(
+    x: float, y: float, z: float, vx: float, vy: float, j2: bool, omega: float
+) -> tuple[float, float, float, float]:
+    """Gravity (point mass, plus J2 when ``j2``) and the Coriolis and centrifugal terms of the
+    frame rotating at ``omega`` about z, of one object (Numba); also returns ``|r|``.
+
+    The drag-free, thrust-free part of :func:`accel_scalar`, shared with other flight kernels
+    (:mod:`amdsim.battle._impact_kernel`). Returns ``(ax, ay, az, |r|)``.
+    """
+    r2 = x * x + y * y + z * z
+    rn = math.sqrt(r2)
+    mu_r3 = GM_EARTH_M3PS2 / (r2 * rn)
+    ax = -mu_r3 * x
+    ay = -mu_r3 * y
+    az = -mu_r3 * z
+    if j2:
+        k = _K_J2 / (r2 * r2 * rn)
+        zr2 = 5.0 * z * z / r2
+        ax -= k * x * (1.0 - zr2)
+        ay -= k * y * (1.0 - zr2)
+        az -= k * z * (3.0 - zr2)
+    if omega != 0.0:
+        ax += 2.0 * omega * vy + omega * omega * x
+        ay += -2.0 * omega * vx + omega * omega * y
+    return ax, ay, az, rn
+
+
+@njit(cache=True, fastmath=False, error_model="numpy", inline="always")
 def accel_scalar(
     x: float,
     y: float,
@@ -166,21 +196,7 @@ def accel_scalar(
     sphere: bool,
 ) -> tuple[float, float, float]:
     """Acceleration of one object (Numba); same physics as :func:`accel_numpy`."""
-    r2 = x * x + y * y + z * z
-    rn = math.sqrt(r2)
-    mu_r3 = GM_EARTH_M3PS2 / (r2 * rn)
-    ax = -mu_r3 * x
-    ay = -mu_r3 * y
-    az = -mu_r3 * z
-    if j2:
-        k = _K_J2 / (r2 * r2 * rn)
-        zr2 = 5.0 * z * z / r2
-        ax -= k * x * (1.0 - zr2)
-        ay -= k * y * (1.0 - zr2)
-        az -= k * z * (3.0 - zr2)
-    if omega != 0.0:
-        ax += 2.0 * omega * vy + omega * omega * x
-        ay += -2.0 * omega * vx + omega * omega * y
+    ax, ay, az, rn = gravity_frame_scalar(x, y, z, vx, vy, j2, omega)
     speed = math.sqrt(vx * vx + vy * vy + vz * vz)
     if drag and area > 0.0:
         h = height_scalar(x, y, z, sphere)
