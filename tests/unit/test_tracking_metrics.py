@@ -99,3 +99,17 @@ def test_scorer_rmse_breaks_false_tracks_and_nees() -> None:
 def test_scorer_empty_run() -> None:
     s = TrackScorer().summary()
     assert s["gospa_mean"]["value"] is None and s["track_breaks"]["value"] == 0
+
+
+@pytest.mark.parametrize("nx, ny", [(0, 0), (0, 5), (5, 0), (30, 40), (40, 30), (200, 180)])
+def test_scorer_shared_assignment_equals_separate_metrics(nx: int, ny: int) -> None:
+    """The scorer's one-assignment GOSPA + OSPA equal gospa_assignment and ospa computed apart."""
+    from amdsim.tracking.metrics import _gospa_ospa
+
+    rng = np.random.default_rng(nx * 1000 + ny)
+    x, y = rng.uniform(0, 5000, (nx, 3)), rng.uniform(0, 5000, (ny, 3))
+    g, o, ti, _ei = _gospa_ospa(x, y, 1000.0, 2.0)
+    g_ref, ti_ref, _ = gospa_assignment(x, y, 1000.0, 2.0)
+    assert g == pytest.approx(g_ref, rel=1e-12, abs=1e-9)
+    assert o == pytest.approx(ospa(x, y, 1000.0, 2.0), rel=1e-12, abs=1e-9)
+    assert ti.size == ti_ref.size

@@ -22,6 +22,7 @@ from importlib import resources
 from typing import Any
 
 import numpy as np
+from numba import njit
 
 from amdsim.interceptors.flyouts import MODE_MISSILE, Flyouts
 from amdsim.interceptors.homing import advance
@@ -68,6 +69,17 @@ class TableEnvelope:
     def time_of_flight(self, ground_range_m: np.ndarray, altitude_m: np.ndarray) -> np.ndarray:
         """Bilinear time of flight (s), NaN outside the reachable region or the box."""
         r, z = np.broadcast_arrays(np.asarray(ground_range_m, float), np.asarray(altitude_m, float))
+        out = _bilinear_tof(
+            np.ascontiguousarray(r).reshape(-1), np.ascontiguousarray(z).reshape(-1),
+            self.range_m, self.alt_m, self.tof_s, *(float(b) for b in self.box_m),
+        )  # fmt: skip
+        return out.reshape(r.shape)
+
+    def time_of_flight_numpy(
+        self, ground_range_m: np.ndarray, altitude_m: np.ndarray
+    ) -> np.ndarray:
+        """NumPy reference of :meth:`time_of_flight` (same arithmetic, same results)."""
+        r, z = np.broadcast_arrays(np.asarray(ground_range_m, float), np.asarray(altitude_m, float))
         nr, nz = self.range_m.size, self.alt_m.size
         fr = (r - self.range_m[0]) / (self.range_m[-1] - self.range_m[0]) * (nr - 1)
         fz = (z - self.alt_m[0]) / (self.alt_m[-1] - self.alt_m[0]) * (nz - 1)
@@ -96,6 +108,32 @@ class TableEnvelope:
     def clipped(self, box_m: tuple[float, float, float, float]) -> TableEnvelope:
         """The same table restricted to an engagement box ``(r_min, r_max, z_min, z_max)``."""
         return TableEnvelope(self.range_m, self.alt_m, self.tof_s, self.pk, box_m)
+
+
+@njit(cache=True, fastmath=False)
+def _bilinear_tof(r, z, grid_r, grid_z, tof, r0, r1, z0, z1):  # type: ignore[no-untyped-def]
+    """Kernel of :meth:`TableEnvelope.time_of_flight` over flat ``r, z`` (the arithmetic of
+    :meth:`TableEnvelope.time_of_flight_numpy`, term by term)."""
+    nr, nz = grid_r.size, grid_z.size
+    out = np.empty(r.size)
+    for k in range(r.size):
+        fr = (r[k] - grid_r[0]) / (grid_r[-1] - grid_r[0]) * (nr - 1)
+        fz = (z[k] - grid_z[0]) / (grid_z[-1] - grid_z[0]) * (nz - 1)
+        inside = (
+            fr >= 0 and fr <= nr - 1 and fz >= 0 and fz <= nz - 1
+            and r[k] >= r0 and r[k] <= r1 and z[k] >= z0 and z[k] <= z1
+        )  # fmt: skip
+        if not inside:  # NaN inputs fail every comparison and land here
+            out[k] = np.nan
+            continue
+        i = min(max(int(np.floor(fr)), 0), nr - 2)
+        j = min(max(int(np.floor(fz)), 0), nz - 2)
+        wr, wz = fr - i, fz - j
+        out[k] = (
+            (1 - wr) * (1 - wz) * tof[j, i] + wr * (1 - wz) * tof[j, i + 1]
+            + (1 - wr) * wz * tof[j + 1, i] + wr * wz * tof[j + 1, i + 1]
+        )  # fmt: skip
+    return out
 
 
 def laser_dwell_s(system: WeaponSystem, range_m: np.ndarray) -> np.ndarray:

@@ -30,8 +30,9 @@ import numpy as np
 
 from amdsim.core.events import EventBatch
 from amdsim.scenario.types.radar import RadarType
+from amdsim.sensors._kernels import look_kernel, measure_kernel
 from amdsim.sensors.batches import Detections
-from amdsim.sensors.geometry import horizon_geometry
+from amdsim.sensors.geometry import K_EFFECTIVE_EARTH, horizon_geometry
 from amdsim.sensors.swerling import pd_swerling, snr_for_pd
 
 __all__ = ["Radar", "RadarNetwork", "polar_covariance_local", "polar_to_local"]
@@ -84,6 +85,16 @@ class Radar:
 
     def look(self, pos_m: np.ndarray) -> tuple[np.ndarray, ...]:
         """Range, azimuth, geometric elevation and in-coverage mask of positions ``(n, 3)``."""
+        t = self.rtype
+        return look_kernel(
+            np.ascontiguousarray(pos_m, dtype=float).reshape(-1, 3), self.site_m, self.rot,
+            float(self.height_m), float(self.earth_radius_m), K_EFFECTIVE_EARTH,
+            float(self.boresight_az_rad), float(t.az_half_width_rad), float(t.min_range_m),
+            float(t.max_range_m), float(t.el_min_rad), float(t.el_max_rad),
+        )  # fmt: skip
+
+    def look_numpy(self, pos_m: np.ndarray) -> tuple[np.ndarray, ...]:
+        """NumPy reference of :meth:`look`."""
         rel = (np.asarray(pos_m, float).reshape(-1, 3) - self.site_m) @ self.rot.T
         rng_m = np.linalg.norm(rel, axis=1)
         az = np.arctan2(rel[:, 0], rel[:, 1])
@@ -116,6 +127,20 @@ class Radar:
         self, range_m: np.ndarray, az_rad: np.ndarray, el_rad: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Measured polar coordinates -> ENU position ``(n, 3)`` and covariance ``(n, 3, 3)``."""
+        t = self.rtype
+        return measure_kernel(
+            np.ascontiguousarray(range_m, dtype=float).reshape(-1),
+            np.ascontiguousarray(az_rad, dtype=float).reshape(-1),
+            np.ascontiguousarray(el_rad, dtype=float).reshape(-1),
+            self.rot, self.site_m,
+            max(t.sigma_range_m, 1e-3) ** 2, max(t.sigma_az_rad, 1e-6) ** 2,
+            max(t.sigma_el_rad, 1e-6) ** 2, _MIN_CROSS_RANGE_M,
+        )  # fmt: skip
+
+    def measure_numpy(
+        self, range_m: np.ndarray, az_rad: np.ndarray, el_rad: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """NumPy reference of :meth:`measure`."""
         t = self.rtype
         local = polar_to_local(range_m, az_rad, el_rad)
         cov_local = polar_covariance_local(

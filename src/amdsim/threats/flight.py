@@ -127,16 +127,23 @@ class Impacts:
     threat_id: np.ndarray  # (m,) int64
     t_s: np.ndarray  # (m,)
     pos_ecef_m: np.ndarray  # (m, 3)
-    lat_deg: np.ndarray
-    lon_deg: np.ndarray
 
     def __len__(self) -> int:
         return int(self.threat_id.shape[0])
 
+    @property
+    def lat_deg(self) -> np.ndarray:
+        """Geodetic latitude of each impact (deg; computed on demand, the engine needs ENU)."""
+        return np.atleast_1d(ecef_to_geodetic(self.pos_ecef_m)[0]).reshape(len(self))
+
+    @property
+    def lon_deg(self) -> np.ndarray:
+        """Geodetic longitude of each impact (deg)."""
+        return np.atleast_1d(ecef_to_geodetic(self.pos_ecef_m)[1]).reshape(len(self))
+
     @staticmethod
     def empty() -> Impacts:
-        z = np.zeros(0)
-        return Impacts(np.zeros(0, dtype=np.int64), z, np.zeros((0, 3)), z.copy(), z.copy())
+        return Impacts(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros((0, 3)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,9 +227,7 @@ class ThreatFlight:
         if not impacted.any():
             return new, Impacts.empty()
         sel = np.flatnonzero(impacted)
-        p = imp_pos[sel]
-        lat, lon, _ = ecef_to_geodetic(p)
-        return new, Impacts(state.id[sel], t_imp[sel], p, np.atleast_1d(lat), np.atleast_1d(lon))
+        return new, Impacts(state.id[sel], t_imp[sel], imp_pos[sel])
 
 
 def kill(state: ThreatState, threat_ids: np.ndarray) -> ThreatState:

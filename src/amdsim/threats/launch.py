@@ -287,10 +287,10 @@ def solve_launch(
         tof[a] = tau
         done = miss[a] <= np.maximum(tol_m, tol_frac * r_aim[a])
         slope = np.empty(a.size)
-        for j, i in enumerate(a):
-            cu, cr = tables[int(tix[i])]
-            g = np.gradient(cr, cu)
-            slope[j] = np.interp(u[i], cu, g)
+        for ty in np.unique(tix[a]):  # per type: one gradient, one vectorised lookup
+            cu, cr = tables[int(ty)]
+            sel = tix[a] == ty
+            slope[sel] = np.interp(u[a[sel]], cu, np.gradient(cr, cu))
         with np.errstate(divide="ignore", invalid="ignore"):
             sec = (r_imp - r_prev[a]) / (u[a] - u_prev[a])
         use_sec = (

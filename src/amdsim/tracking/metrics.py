@@ -82,6 +82,28 @@ def ospa(truth_pos: np.ndarray, est_pos: np.ndarray, c: float, p: float = 2.0) -
     return float(((d[rows, cols].sum() + c**p * (n - m)) / n) ** (1.0 / p))
 
 
+def _gospa_ospa(
+    truth_pos: np.ndarray, est_pos: np.ndarray, c: float, p: float
+) -> tuple[float, float, np.ndarray, np.ndarray]:
+    """:func:`gospa_assignment` and :func:`ospa` from one distance matrix and one optimal
+    assignment (both minimise the sum of ``min(d, c)^p`` over ``min(n, m)`` pairs)."""
+    x, y = _as_points(truth_pos, est_pos)
+    nx, ny = x.shape[0], y.shape[0]
+    if nx == 0 or ny == 0:
+        g, ti, ei = gospa_assignment(x, y, c, p)
+        return g, ospa(x, y, c, p), ti, ei
+    d = np.minimum(cdist(x, y), c)
+    cost = d**p
+    rows, cols = linear_sum_assignment(cost)
+    pair_cost = cost[rows, cols]
+    real = d[rows, cols] < c
+    n_assigned = int(real.sum())
+    g = pair_cost[real].sum() + 0.5 * c**p * (nx + ny - 2 * n_assigned)
+    n = max(nx, ny)
+    o = (pair_cost.sum() + c**p * (n - min(nx, ny))) / n
+    return float(g ** (1.0 / p)), float(o ** (1.0 / p)), rows[real], cols[real]
+
+
 class TrackScorer:
     """Accumulates tracking metrics over a run (confirmed tracks vs truth, positions).
 
@@ -124,9 +146,9 @@ class TrackScorer:
         tpos = np.asarray(truth_pos, float).reshape(-1, 3)
         tvel = np.asarray(truth_vel, float).reshape(-1, 3)
         tid = np.asarray(truth_id, np.int64).reshape(-1)
-        g, ti, ei = gospa_assignment(tpos, est[:, 0:3], self.c_m, self.p)
+        g, o, ti, ei = _gospa_ospa(tpos, est[:, 0:3], self.c_m, self.p)
         self._gospa.append(g)
-        self._ospa.append(ospa(tpos, est[:, 0:3], self.c_m, self.p))
+        self._ospa.append(o)
         self._n_truth += tpos.shape[0]
         self._n_missed += tpos.shape[0] - ti.shape[0]
         self._seen_ids.update(int(i) for i in ids)
