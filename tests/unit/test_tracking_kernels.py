@@ -313,3 +313,15 @@ def test_unsupported_filters_use_the_numpy_path() -> None:
     assert not make_tracker("ca")._spec.predict
     assert not make_tracker("imm", gravity_mps2=lambda p: np.zeros_like(p))._spec.predict
     assert make_tracker("imm")._spec.predict
+
+
+def test_gate_skips_a_track_predicted_to_infinity() -> None:
+    """A track with an infinite covariance (e.g. predicted across 1e300 s) gates nothing and
+    does not fail the scan; the finite track beside it still gates."""
+    px = np.array([[0.0, 0.0, 0.0], [10.0, 0.0, 0.0]])
+    pp = np.stack([np.diag([np.inf, np.inf, np.inf]), np.eye(3) * 100.0])
+    z = np.array([[5.0, 0.0, 0.0]])
+    r = np.eye(3)[None] * 100.0
+    ti, dj, _d2, _ll, ok = kern.gate_pairs(px, pp, z, r, 16.0)
+    assert ok
+    assert ti.tolist() == [1] and dj.tolist() == [0]

@@ -431,6 +431,8 @@ def gate_pairs(px, pp, z, r, gamma):  # type: ignore[no-untyped-def]
     nu = np.empty(3)
     for i in range(n):
         tr_p = pp[i, 0, 0] + pp[i, 1, 1] + pp[i, 2, 2]
+        if not (math.isfinite(tr_p) and math.isfinite(px[i, 0] + px[i, 1] + px[i, 2])):
+            continue  # a track predicted to infinity gates nothing (management deletes it)
         for g in range(n_grp):
             lo, hi = g_lo[g], g_hi[g]
             rad = math.sqrt(gamma * (tr_p + g_max[g])) * (1.0 + 1e-9) + 1e-6
