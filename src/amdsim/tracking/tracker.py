@@ -458,6 +458,22 @@ class Tracker:
             c = c.copy()
             c[hit] = w / w.sum(axis=1, keepdims=True)
         s["mu"] = c
+        return self._close_scan(s, z, r, hit, used, t, sensor, close, out)
+
+    def _close_scan(
+        self,
+        s: dict[str, Any],
+        z: np.ndarray,
+        r: np.ndarray,
+        hit: np.ndarray,
+        used: np.ndarray,
+        t: float,
+        sensor: int,
+        close: bool,
+        out: EventRows | None,
+    ) -> list[EventBatch]:
+        """Management after the update (both paths): count the scan, confirm and delete, then
+        start tentative tracks on the detections no track used."""
         events = manage(self, s, hit, t, sensor, out, close)
         new = ~used
         if new.any():
@@ -491,10 +507,4 @@ class Tracker:
         used[ad] = True
         if at.size and not kern.kf_update_imm(ms, mc, s["mu"], at, ad, z, r):
             raise np.linalg.LinAlgError("update: innovation covariance not positive definite")
-        events = manage(self, s, hit, t, sensor, out, close)
-        new = ~used
-        if new.any():
-            initiate(self, s, z[new], r[new], t, sensor, born=not close)
-            if self.confirm_m == 1:  # else no track can confirm here: manage just did
-                events += confirm(self, s, t, out)
-        return events
+        return self._close_scan(s, z, r, hit, used, t, sensor, close, out)
