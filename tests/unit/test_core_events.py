@@ -52,3 +52,10 @@ def test_make_copies_its_inputs() -> None:
     ev = EventBatch.make("launch", 0.0, threat_id=ids)
     ids[0] = 99
     assert ev.threat_id[0] == 1
+
+
+def test_make_with_a_kind_per_row() -> None:
+    ev = EventBatch.make(np.array(["detect", "false_alarm"], dtype=object), 1.0, sensor_id=2)
+    assert ev.kind.tolist() == ["detect", "false_alarm"] and ev.sensor_id.tolist() == [2, 2]
+    with pytest.raises(ValueError, match="unknown event kind"):
+        EventBatch.make(np.array(["detect", "boom"], dtype=object), [1.0, 2.0])

@@ -74,13 +74,21 @@ class EventBatch:
         return int(self.t_s.shape[0])
 
     @staticmethod
-    def make(kind: str, t_s: Any, **cols: Any) -> EventBatch:
-        """Build ``n`` events of one kind; scalars broadcast, missing columns get -1 / NaN / ''.
+    def make(kind: str | Any, t_s: Any, **cols: Any) -> EventBatch:
+        """Build ``n`` events of one kind (or a kind per row: an array of kinds); scalars
+        broadcast, missing columns get -1 / NaN / ''.
 
         ``pos_m=(n, 3)`` may be given instead of ``x_m, y_m, z_m``.
         """
-        if kind not in EVENT_KINDS:
-            raise ValueError(f"unknown event kind {kind!r}")
+        if isinstance(kind, str):
+            if kind not in EVENT_KINDS:
+                raise ValueError(f"unknown event kind {kind!r}")
+        else:  # one kind per row
+            kinds = np.asarray(kind, dtype=object)
+            unknown = sorted(set(np.unique(kinds).tolist()) - set(EVENT_KINDS))
+            if unknown:
+                raise ValueError(f"unknown event kind(s) {unknown}")
+            cols["_kind"] = kinds
         t = np.asarray(t_s, dtype=float)
         if "pos_m" in cols:
             pos = np.asarray(cols.pop("pos_m"), float).reshape(-1, 3)
@@ -91,7 +99,8 @@ class EventBatch:
             raise ValueError(f"event columns of different lengths: {sorted(lengths)}")
         n = lengths.pop() if lengths else 1
         out: dict[str, np.ndarray] = {"t_s": _column(t, n, float, np.nan)}
-        out["kind"] = np.full(n, kind, dtype=object)
+        kind_col = cols.pop("_kind", None)
+        out["kind"] = np.full(n, kind, dtype=object) if kind_col is None else kind_col.copy()
         for c in _INT_COLS:
             out[c] = _column(cols.pop(c, None), n, np.int64, -1)
         for c in _FLOAT_COLS:

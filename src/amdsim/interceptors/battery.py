@@ -252,8 +252,14 @@ def tick(batteries: BatteryState, t_s: float) -> tuple[BatteryState, EventBatch]
     """Complete reloads due by ``t_s`` (``reload`` events) and start new ones where a
     launcher's worth of rounds is missing and spares remain."""
     b = batteries
+    due = np.flatnonzero(b.reload_done_s <= t_s)
+    if due.size == 0 and not np.any(
+        ~np.isfinite(b.reload_done_s)
+        & (b.capacity - b.ready_rounds >= b.rounds_per_launcher)
+        & (b.spare_rounds > 0)
+    ):
+        return b, EventBatch.empty()  # nothing completes, nothing starts: the state stands
     ready, spare, done_s = b.ready_rounds.copy(), b.spare_rounds.copy(), b.reload_done_s.copy()
-    due = np.flatnonzero(done_s <= t_s)
     events = EventBatch.empty()
     if due.size:
         add = np.minimum(

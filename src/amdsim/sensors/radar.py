@@ -23,6 +23,7 @@ linearly from the step start to that instant with the truth velocity.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 
@@ -79,9 +80,11 @@ class Radar:
     def scan_times(self, t_s: float, dt_s: float) -> np.ndarray:
         """Scan instants in ``(t_s, t_s + dt_s]``."""
         rev = self.rtype.revisit_s
-        k0 = np.floor((t_s - self.scan_phase_s) / rev + 1e-9) + 1
-        k1 = np.floor((t_s + dt_s - self.scan_phase_s) / rev + 1e-9)
-        return self.scan_phase_s + rev * np.arange(k0, k1 + 1)
+        k0 = math.floor((t_s - self.scan_phase_s) / rev + 1e-9) + 1
+        k1 = math.floor((t_s + dt_s - self.scan_phase_s) / rev + 1e-9)
+        if k1 < k0:
+            return _NO_TIMES
+        return self.scan_phase_s + rev * np.arange(k0, k1 + 1, dtype=float)
 
     def look(self, pos_m: np.ndarray) -> tuple[np.ndarray, ...]:
         """Range, azimuth, geometric elevation and in-coverage mask of positions ``(n, 3)``."""
@@ -206,6 +209,10 @@ class Radar:
         return det, n_hit
 
 
+_NO_TIMES = np.empty(0)
+_NO_TIMES.flags.writeable = False
+
+
 def _wrap_pi(a: np.ndarray) -> np.ndarray:
     """Angles wrapped to [-pi, pi)."""
     return np.remainder(a + np.pi, 2.0 * np.pi) - np.pi
@@ -328,23 +335,16 @@ class RadarNetwork:
                 parts.append((float(ts), radar.index, det, n_hit))
         parts.sort(key=lambda p: (p[0], p[1]))
         dets = concat_detections([p[2] for p in parts])
-        events = []
-        for ts, idx, det, n_hit in parts:
-            if n_hit:
-                events.append(
-                    EventBatch.make(
-                        "detect",
-                        ts,
-                        threat_id=det.truth_id[:n_hit],
-                        sensor_id=idx,
-                        pos_m=det.pos_m[:n_hit],
-                    )
-                )
-            if len(det) > n_hit:
-                events.append(
-                    EventBatch.make("false_alarm", ts, sensor_id=idx, pos_m=det.pos_m[n_hit:])
-                )
-        return dets, (EventBatch.concat(events) if events else _NO_EVENTS)
+        if len(dets) == 0:
+            return dets, _NO_EVENTS
+        # one event per detection, in detection order: per scan its real-target detections
+        # (``detect``, threat id = truth id) and then its false alarms (``false_alarm``)
+        real = dets.truth_id >= 0
+        events = EventBatch.make(
+            np.where(real, "detect", "false_alarm").astype(object), dets.t_s,
+            threat_id=dets.truth_id, sensor_id=dets.sensor, pos_m=dets.pos_m,
+        )  # fmt: skip
+        return dets, events
 
 
 def empty_detections() -> Detections:

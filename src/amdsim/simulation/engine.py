@@ -264,7 +264,8 @@ class _Engine:
                 log.append(ev)
         d.batteries, ev = tick(d.batteries, t1)
         log.append(ev)
-        if d.battle is not None:
+        due = d.battle_state is None or t1 + 1e-9 >= d.battle_state.t_next_s
+        if d.battle is not None and due:  # between decision times decide() does nothing
             plan, ev, d.battle_state = d.battle.decide(
                 t1, pic.tracks, _battery_view(d), list(d.batteries.envelopes), d.battle_state
             )
